@@ -1,0 +1,25 @@
+import { KinesisClient } from '@aws-sdk/client-kinesis';
+import { S3Client } from '@aws-sdk/client-s3';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
+import type { Config } from './config.js';
+
+// Endpoints come from the SDK's own AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL_S3; we only add
+// what the local stand-ins need and the SDK cannot infer.
+
+export function kinesisClient(config: Config): KinesisClient {
+  return new KinesisClient({
+    region: config.aws.region,
+    // The default HTTP/2 handler fails against the stand-ins over plain http (ERR_HTTP2_ERROR);
+    // HTTP/1.1 with keep-alive is also what the real service is fine with for PutRecords/GetRecords.
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 30_000 }),
+  });
+}
+
+export function s3Client(config: Config): S3Client {
+  return new S3Client({
+    region: config.aws.region,
+    // Stand-ins serve buckets by path, not by virtual host.
+    forcePathStyle: config.aws.s3Endpoint !== undefined,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 60_000 }),
+  });
+}

@@ -1,0 +1,101 @@
+// RFC 4180 CSV for cleaned rows: header line in every object, CRLF line ends, a field quoted only
+// when it holds a comma, quote or line break, null as an empty field, numbers as JavaScript prints them.
+import { CLEANED_COLUMNS, type CleanedRow, cleanBeer, NUMERIC_COLUMNS } from './beer.js';
+
+const HEADER = CLEANED_COLUMNS.join(',');
+const NEEDS_QUOTES = /[",\r\n]/;
+
+function field(value: string | number | null): string {
+  if (value === null) return '';
+  const text = String(value);
+  return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+}
+
+export function encodeCleanedCsv(rows: Iterable<CleanedRow>): string {
+  const lines = [HEADER];
+  for (const row of rows) lines.push(CLEANED_COLUMNS.map((column) => field(row[column])).join(','));
+  return `${lines.join('\r\n')}\r\n`;
+}
+
+/** Splits RFC 4180 text into records of fields. Throws on an unterminated quoted field. */
+export function parseCsv(text: string): string[][] {
+  const records: string[][] = [];
+  let record: string[] = [];
+  let current = '';
+  let i = 0;
+  let quoted = false;
+  let fieldStarted = false;
+  while (i < text.length) {
+    const ch = text[i] as string;
+    if (quoted) {
+      if (ch === '"') {
+        if (text[i + 1] === '"') {
+          current += '"';
+          i += 2;
+          continue;
+        }
+        quoted = false;
+      } else {
+        current += ch;
+      }
+      i += 1;
+      continue;
+    }
+    if (ch === '"' && current === '') {
+      quoted = true;
+      fieldStarted = true;
+    } else if (ch === ',') {
+      record.push(current);
+      current = '';
+      fieldStarted = true;
+    } else if (ch === '\r' || ch === '\n') {
+      if (fieldStarted || current !== '' || record.length > 0) record.push(current);
+      if (record.length > 0) records.push(record);
+      record = [];
+      current = '';
+      fieldStarted = false;
+      if (ch === '\r' && text[i + 1] === '\n') i += 1;
+    } else {
+      current += ch;
+      fieldStarted = true;
+    }
+    i += 1;
+  }
+  if (quoted) throw new Error('unterminated quoted field at end of CSV');
+  if (fieldStarted || current !== '' || record.length > 0) {
+    record.push(current);
+    records.push(record);
+  }
+  return records;
+}
+
+/**
+ * Reads a cleaned CSV object back into rows, validating each one against the same contract the
+ * consumer wrote it with. Throws an error naming the line and the problem for a corrupt object.
+ */
+export function decodeCleanedCsv(text: string): CleanedRow[] {
+  const records = parseCsv(text);
+  const header = records[0]?.join(',');
+  if (header !== HEADER) throw new Error(`header: expected "${HEADER}", got "${header ?? ''}"`);
+  const rows: CleanedRow[] = [];
+  for (let line = 1; line < records.length; line += 1) {
+    const fields = records[line] as string[];
+    if (fields.length !== CLEANED_COLUMNS.length) {
+      throw new Error(`line ${line + 1}: expected ${CLEANED_COLUMNS.length} fields, got ${fields.length}`);
+    }
+    const beer: Record<string, unknown> = { id: toNumber(fields[0] as string), name: fields[1] === '' ? null : fields[1] };
+    NUMERIC_COLUMNS.forEach((column, k) => {
+      beer[column] = toNumber(fields[k + 2] as string);
+    });
+    const result = cleanBeer(beer);
+    if (!result.ok) throw new Error(`line ${line + 1}: ${result.reason}`);
+    rows.push(result.row);
+  }
+  return rows;
+}
+
+function toNumber(text: string): number | string | null {
+  if (text === '') return null;
+  const n = Number(text);
+  return Number.isNaN(n) ? text : n;
+}

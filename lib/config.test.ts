@@ -1,0 +1,56 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ConfigError, loadConfig } from './config.js';
+
+describe('loadConfig', () => {
+  it('gives the local defaults when nothing is set', () => {
+    const config = loadConfig({});
+    assert.equal(config.streamName, 'beers');
+    assert.deepEqual(config.buckets, { raw: 'raw', cleaned: 'cleaned', models: 'models' });
+    assert.equal(config.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(config.local.shardCount, 2);
+    assert.equal(config.producer.source, 'db');
+    assert.equal(config.consumer.batchMaxAgeMs, 1000);
+  });
+
+  it('reads and converts set values', () => {
+    const config = loadConfig({ SHARD_COUNT: '4', PRODUCER_INTERVAL_S: '2.5', API_KEYS: 'a, b,,c', PREDICT_REQUIRES_KEY: 'yes' });
+    assert.equal(config.local.shardCount, 4);
+    assert.equal(config.producer.intervalS, 2.5);
+    assert.deepEqual(config.server.apiKeys, ['a', 'b', 'c']);
+    assert.equal(config.server.predictRequiresKey, true);
+  });
+
+  it('names every bad variable and the problem in one error', () => {
+    let caught: unknown;
+    try {
+      loadConfig({
+        SHARD_COUNT: 'two',
+        PORT: '70000',
+        REDIS_URL: 'http://localhost',
+        PUNK_SOURCE: 'ftp',
+        RAW_BUCKET: 'Not_A_Bucket',
+        PREDICT_REQUIRES_KEY: 'maybe',
+        PRODUCER_INTERVAL_S: 'NaN',
+        AWS_ENDPOINT_URL_S3: 'not a url',
+      });
+    } catch (error) {
+      caught = error;
+    }
+    assert.ok(caught instanceof ConfigError);
+    const text = caught.message;
+    assert.match(text, /SHARD_COUNT: expected a whole number, got "two"/);
+    assert.match(text, /PORT: must be between 0 and 65535, got 70000/);
+    assert.match(text, /REDIS_URL: protocol must be redis: or rediss:/);
+    assert.match(text, /PUNK_SOURCE: must be one of db, api, got "ftp"/);
+    assert.match(text, /RAW_BUCKET: "Not_A_Bucket" is not a valid S3 bucket name/);
+    assert.match(text, /PREDICT_REQUIRES_KEY: expected true or false/);
+    assert.match(text, /PRODUCER_INTERVAL_S: expected a number, got "NaN"/);
+    assert.match(text, /AWS_ENDPOINT_URL_S3: not a valid URL/);
+    assert.equal(caught.problems.length, 8);
+  });
+
+  it('treats blank values as unset', () => {
+    assert.equal(loadConfig({ STREAM_NAME: '   ' }).streamName, 'beers');
+  });
+});

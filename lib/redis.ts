@@ -1,0 +1,32 @@
+import { Redis, type RedisOptions } from 'ioredis';
+
+/**
+ * A Redis connection for BullMQ and pub/sub. BullMQ requires maxRetriesPerRequest: null on
+ * connections that block; callers that must not wait on a down Redis pass their own options.
+ */
+export function createRedis(url: string, options: RedisOptions = {}): Redis {
+  return new Redis(url, { maxRetriesPerRequest: null, ...options });
+}
+
+/** True when a Redis server answers PING at the URL within the timeout. */
+export async function redisAnswers(url: string, timeoutMs = 1000): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: timeoutMs, retryStrategy: () => null });
+  redis.on('error', () => {});
+  try {
+    await redis.connect();
+    return (await redis.ping()) === 'PONG';
+  } catch {
+    return false;
+  } finally {
+    redis.disconnect();
+  }
+}
+
+export const RETRAIN_QUEUE = 'retrain';
+export const MODEL_PROMOTED_CHANNEL = 'model:promoted';
+
+export type RetrainReason = 'new-data' | 'manual' | 'schedule';
+export interface RetrainJobData {
+  reason: RetrainReason;
+  rows?: number;
+}

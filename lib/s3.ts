@@ -1,0 +1,70 @@
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  HeadBucketCommand,
+  ListObjectsV2Command,
+  type S3Client,
+} from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  lastModified: Date;
+}
+
+/** Every object under a prefix, following continuation tokens. */
+export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectSummary[]> {
+  const objects: ObjectSummary[] = [];
+  let token: string | undefined;
+  do {
+    const page = await s3.send(
+      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
+    );
+    for (const item of page.Contents ?? []) {
+      if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+    }
+    token = page.IsTruncated ? page.NextContinuationToken : undefined;
+  } while (token);
+  return objects;
+}
+
+export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
+  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+  if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
+  return response.Body.transformToByteArray();
+}
+
+export async function getObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
+  return Buffer.from(await getObjectBytes(s3, bucket, key)).toString('utf8');
+}
+
+/** Returns the object's text, or undefined when the key does not exist. */
+export async function getObjectTextIfExists(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+  try {
+    return await getObjectText(s3, bucket, key);
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    throw error;
+  }
+}
+
+/** Writes an object; resolves only once S3 has acknowledged it (durable). */
+export async function putObject(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  contentType: string,
+): Promise<void> {
+  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType } }).done();
+}
+
+export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {
+  try {
+    await s3.send(new HeadBucketCommand({ Bucket: bucket }));
+  } catch {
+    await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  }
+}

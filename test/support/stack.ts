@@ -1,0 +1,78 @@
+// Starts what a test needs on loopback: a Kinesis stand-in and an S3 stand-in on free ports,
+// with fresh names for the stream, buckets, queue prefix and KCL application, so test files can
+// run side by side against the one real Redis.
+import { randomBytes } from 'node:crypto';
+import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
+import { kinesisClient, s3Client } from '../../lib/aws.js';
+import { type Config, loadConfig } from '../../lib/config.js';
+import { ensureBucket } from '../../lib/s3.js';
+import { startKinesisStandIn } from '../../local/kinesisStandIn.js';
+import { startS3StandIn } from '../../local/s3StandIn.js';
+
+export interface TestStack {
+  config: Config;
+  /** The environment a child process needs to reach the same stand-ins and names. */
+  env: Record<string, string>;
+  close(): Promise<void>;
+}
+
+export interface TestStackOptions {
+  shards?: number;
+  /** Extra variables, e.g. BATCH_MAX_AGE_MS, merged into the env and the config. */
+  env?: Record<string, string>;
+  /** Create the stream (default true). */
+  stream?: boolean;
+}
+
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack> {
+  const kinesis = await startKinesisStandIn({ port: 0 });
+  const s3 = await startS3StandIn({ port: 0 });
+  const id = randomBytes(4).toString('hex');
+  const env: Record<string, string> = {
+    AWS_REGION: 'us-east-1',
+    AWS_ACCESS_KEY_ID: 'local',
+    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
+    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    STREAM_NAME: `beers-${id}`,
+    RAW_BUCKET: `raw-${id}`,
+    CLEANED_BUCKET: `cleaned-${id}`,
+    MODELS_BUCKET: `models-${id}`,
+    REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    QUEUE_PREFIX: `test-${id}`,
+    KCL_APPLICATION_NAME: `test-${id}`,
+    LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    ...options.env,
+  };
+  // The SDK reads endpoints and credentials from the process environment.
+  Object.assign(process.env, env);
+  const config = loadConfig({ ...process.env, ...env });
+
+  const s3c = s3Client(config);
+  for (const bucket of Object.values(config.buckets)) await ensureBucket(s3c, bucket);
+  s3c.destroy();
+
+  if (options.stream !== false) {
+    const kc = kinesisClient(config);
+    await kc.send(new CreateStreamCommand({ StreamName: config.streamName, ShardCount: options.shards ?? 2 }));
+    await waitForActive(kc, config.streamName);
+    kc.destroy();
+  }
+
+  return {
+    config,
+    env,
+    close: async () => {
+      await Promise.all([kinesis.close(), s3.close()]);
+    },
+  };
+}
+
+export async function waitForActive(kc: ReturnType<typeof kinesisClient>, streamName: string): Promise<void> {
+  for (let attempt = 0; attempt < 100; attempt += 1) {
+    const summary = await kc.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
+    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  throw new Error(`stream ${streamName} did not become ACTIVE`);
+}
