@@ -16,9 +16,13 @@ export function machine() {
 
 export function report(name: string, results: BenchResults, notes?: string): void {
   const width = Math.max(...Object.keys(results).map((key) => key.length));
-  const lines = Object.entries(results).map(([key, value]) => `  ${key.padEnd(width)}  ${formatValue(value)}`);
+  const lines = Object.entries(results).map(
+    ([key, value]) => `  ${key.padEnd(width)}  ${formatValue(value)}`,
+  );
   process.stderr.write(`\n${name}${notes ? ` (${notes})` : ''}\n${lines.join('\n')}\n\n`);
-  process.stdout.write(`${JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), notes, results })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ name, date: new Date().toISOString(), machine: machine(), notes, results })}\n`,
+  );
 }
 
 function formatValue(value: number | string | null): string {

@@ -14,7 +14,9 @@ function runOne(name: string): Promise<unknown> {
   const file = path.join(here, `${name}.js`);
   if (!existsSync(file)) return Promise.reject(new Error(`no benchmark named ${name} (${file})`));
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--enable-source-maps', file], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const child = spawn(process.execPath, ['--enable-source-maps', file], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let stdout = '';
     child.stdout.on('data', (chunk) => {
       stdout += chunk;
@@ -34,7 +36,8 @@ function runOne(name: string): Promise<unknown> {
 }
 
 const requested = process.argv.slice(2);
-const names = requested.length > 0 ? requested : ALL.filter((name) => existsSync(path.join(here, `${name}.js`)));
+const names =
+  requested.length > 0 ? requested : ALL.filter((name) => existsSync(path.join(here, `${name}.js`)));
 const results = [];
 for (const name of names) results.push(await runOne(name));
 if (requested.length === 0) {

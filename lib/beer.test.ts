@@ -11,7 +11,17 @@ describe('cleanBeer', () => {
     for (const beer of beers as Array<Record<string, unknown>>) {
       const result = cleanBeer(beer);
       assert.ok(result.ok, `beer ${beer.id}: ${!result.ok && result.reason}`);
-      assert.deepEqual(Object.keys(result.row).sort(), ['abv', 'ebc', 'ibu', 'id', 'name', 'ph', 'srm', 'target_fg', 'target_og']);
+      assert.deepEqual(Object.keys(result.row).sort(), [
+        'abv',
+        'ebc',
+        'ibu',
+        'id',
+        'name',
+        'ph',
+        'srm',
+        'target_fg',
+        'target_og',
+      ]);
       assert.equal(result.row.id, beer.id);
       assert.equal(result.row.ibu, beer.ibu ?? null);
     }
@@ -21,7 +31,17 @@ describe('cleanBeer', () => {
     const result = cleanBeer({ id: 7, name: 'X', abv: 5 });
     assert.deepEqual(result, {
       ok: true,
-      row: { id: 7, name: 'X', abv: 5, ibu: null, target_fg: null, target_og: null, ebc: null, srm: null, ph: null },
+      row: {
+        id: 7,
+        name: 'X',
+        abv: 5,
+        ibu: null,
+        target_fg: null,
+        target_og: null,
+        ebc: null,
+        srm: null,
+        ph: null,
+      },
     });
   });
 
@@ -58,7 +78,17 @@ describe('cleaned CSV', () => {
   it('writes the header, CRLF lines, empty nulls and quoted names', () => {
     const text = encodeCleanedCsv([
       { id: 1, name: 'Buzz', abv: 4.5, ibu: 60, target_fg: 1010, target_og: 1044, ebc: 20, srm: 10, ph: 4.4 },
-      { id: 2, name: 'Say "Hi", Bob\nNow', abv: null, ibu: null, target_fg: null, target_og: null, ebc: null, srm: null, ph: null },
+      {
+        id: 2,
+        name: 'Say "Hi", Bob\nNow',
+        abv: null,
+        ibu: null,
+        target_fg: null,
+        target_og: null,
+        ebc: null,
+        srm: null,
+        ph: null,
+      },
     ]);
     assert.equal(
       text,

@@ -1,7 +1,17 @@
 // The cleaned row contract (DESIGN.md "Cleaned row"): which fields of a Punk API beer survive,
 // in which order, and what makes a record not a row. Pure functions, no I/O.
 
-export const CLEANED_COLUMNS = ['id', 'name', 'abv', 'ibu', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'] as const;
+export const CLEANED_COLUMNS = [
+  'id',
+  'name',
+  'abv',
+  'ibu',
+  'target_fg',
+  'target_og',
+  'ebc',
+  'srm',
+  'ph',
+] as const;
 export const NUMERIC_COLUMNS = ['abv', 'ibu', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'] as const;
 
 export type NumericColumn = (typeof NUMERIC_COLUMNS)[number];
@@ -12,7 +22,10 @@ export type CleanResult = { ok: true; row: CleanedRow } | { ok: false; reason: s
 /** Keeps the nine cleaned fields of a parsed beer, or says why the value is not a row. */
 export function cleanBeer(value: unknown): CleanResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { ok: false, reason: `not an object: got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}` };
+    return {
+      ok: false,
+      reason: `not an object: got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
+    };
   }
   const beer = value as Record<string, unknown>;
   const id = beer.id;

@@ -83,7 +83,10 @@ export function decodeCleanedCsv(text: string): CleanedRow[] {
     if (fields.length !== CLEANED_COLUMNS.length) {
       throw new Error(`line ${line + 1}: expected ${CLEANED_COLUMNS.length} fields, got ${fields.length}`);
     }
-    const beer: Record<string, unknown> = { id: toNumber(fields[0] as string), name: fields[1] === '' ? null : fields[1] };
+    const beer: Record<string, unknown> = {
+      id: toNumber(fields[0] as string),
+      name: fields[1] === '' ? null : fields[1],
+    };
     NUMERIC_COLUMNS.forEach((column, k) => {
       beer[column] = toNumber(fields[k + 2] as string);
     });

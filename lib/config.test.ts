@@ -14,7 +14,12 @@ describe('loadConfig', () => {
   });
 
   it('reads and converts set values', () => {
-    const config = loadConfig({ SHARD_COUNT: '4', PRODUCER_INTERVAL_S: '2.5', API_KEYS: 'a, b,,c', PREDICT_REQUIRES_KEY: 'yes' });
+    const config = loadConfig({
+      SHARD_COUNT: '4',
+      PRODUCER_INTERVAL_S: '2.5',
+      API_KEYS: 'a, b,,c',
+      PREDICT_REQUIRES_KEY: 'yes',
+    });
     assert.equal(config.local.shardCount, 4);
     assert.equal(config.producer.intervalS, 2.5);
     assert.deepEqual(config.server.apiKeys, ['a', 'b', 'c']);

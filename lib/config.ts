@@ -106,7 +106,9 @@ class Reader {
     const value = this.string(name, fallback);
     // S3's own naming rule; a bad name would otherwise surface as an opaque SDK error later.
     if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
-      this.problems.push(`${name}: "${value}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`);
+      this.problems.push(
+        `${name}: "${value}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`,
+      );
     }
     return value;
   }

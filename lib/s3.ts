@@ -22,7 +22,8 @@ export async function listObjects(s3: S3Client, bucket: string, prefix: string):
       new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
     );
     for (const item of page.Contents ?? []) {
-      if (item.Key) objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+      if (item.Key)
+        objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
     }
     token = page.IsTruncated ? page.NextContinuationToken : undefined;
   } while (token);
@@ -40,7 +41,11 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string): 
 }
 
 /** Returns the object's text, or undefined when the key does not exist. */
-export async function getObjectTextIfExists(s3: S3Client, bucket: string, key: string): Promise<string | undefined> {
+export async function getObjectTextIfExists(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<string | undefined> {
   try {
     return await getObjectText(s3, bucket, key);
   } catch (error) {
@@ -58,7 +63,10 @@ export async function putObject(
   body: string | Uint8Array,
   contentType: string,
 ): Promise<void> {
-  await new Upload({ client: s3, params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType } }).done();
+  await new Upload({
+    client: s3,
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+  }).done();
 }
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {

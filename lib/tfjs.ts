@@ -24,7 +24,10 @@ async function load(preference: BackendPreference): Promise<{ tf: Tf; backend: s
       await tf.ready();
       return { tf, backend: tf.getBackend() };
     } catch (error) {
-      if (preference === 'tensorflow') throw new Error(`TFJS_BACKEND=tensorflow but @tensorflow/tfjs-node does not load: ${(error as Error).message}`);
+      if (preference === 'tensorflow')
+        throw new Error(
+          `TFJS_BACKEND=tensorflow but @tensorflow/tfjs-node does not load: ${(error as Error).message}`,
+        );
     }
   }
   const tf = (await import('@tensorflow/tfjs')) as Tf;
@@ -32,14 +35,17 @@ async function load(preference: BackendPreference): Promise<{ tf: Tf; backend: s
     try {
       const wasm = await import('@tensorflow/tfjs-backend-wasm');
       const require = createRequire(import.meta.url);
-      const wasmDir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
+      const wasmDir = path.dirname(
+        require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'),
+      );
       wasm.setWasmPaths(`${wasmDir}${path.sep}`);
       if (await tf.setBackend('wasm')) {
         await tf.ready();
         return { tf, backend: 'wasm' };
       }
     } catch (error) {
-      if (preference === 'wasm') throw new Error(`TFJS_BACKEND=wasm but the wasm backend does not load: ${(error as Error).message}`);
+      if (preference === 'wasm')
+        throw new Error(`TFJS_BACKEND=wasm but the wasm backend does not load: ${(error as Error).message}`);
     }
   }
   await tf.setBackend('cpu');

@@ -1,6 +1,7 @@
 // Minimal typings for the two local stand-ins, which ship none.
 declare module 'kinesalite' {
   import type { Server } from 'node:http';
+
   interface KinesaliteOptions {
     path?: string;
     ssl?: boolean;

@@ -54,7 +54,9 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   if (options.stream !== false) {
     const kc = kinesisClient(config);
-    await kc.send(new CreateStreamCommand({ StreamName: config.streamName, ShardCount: options.shards ?? 2 }));
+    await kc.send(
+      new CreateStreamCommand({ StreamName: config.streamName, ShardCount: options.shards ?? 2 }),
+    );
     await waitForActive(kc, config.streamName);
     kc.destroy();
   }
