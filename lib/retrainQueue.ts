@@ -1,0 +1,43 @@
+// The `retrain` queue as every role sees it (DESIGN.md "Queues and channels"). At most one
+// retrain waits at a time: adds share one deduplication id, and the worker releases that id when
+// it starts a job (releaseRetrainDedup), so data that lands during a training queues exactly one
+// more retrain instead of being lost behind the active one.
+import { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Config } from './config.js';
+import { RETRAIN_QUEUE, type RetrainJobData } from './redis.js';
+
+export const RETRAIN_DEDUP_ID = 'retrain:pending';
+
+export type RetrainQueue = Queue<RetrainJobData>;
+
+export function retrainQueue(config: Config, connection: Redis): RetrainQueue {
+  return new Queue<RetrainJobData>(RETRAIN_QUEUE, {
+    connection,
+    prefix: config.queuePrefix,
+    defaultJobOptions: {
+      attempts: 3,
+      backoff: { type: 'exponential', delay: 5000 },
+      removeOnComplete: { count: 200 },
+      removeOnFail: { count: 500 },
+    },
+  });
+}
+
+export interface Enqueued {
+  id: string;
+  /** False when a retrain was already waiting and this request joined it. */
+  created: boolean;
+}
+
+export async function enqueueRetrain(queue: RetrainQueue, data: RetrainJobData): Promise<Enqueued> {
+  const waitingId = await queue.getDeduplicationJobId(RETRAIN_DEDUP_ID);
+  const job = await queue.add('retrain', data, { deduplication: { id: RETRAIN_DEDUP_ID } });
+  const id = job.id ?? waitingId ?? '';
+  return { id, created: waitingId == null || waitingId !== id };
+}
+
+/** Called by the worker as a job starts, before it reads the table. */
+export async function releaseRetrainDedup(queue: RetrainQueue): Promise<void> {
+  await queue.removeDeduplicationKey(RETRAIN_DEDUP_ID);
+}
