@@ -30,8 +30,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const id = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    AWS_ACCESS_KEY_ID: 'S3RVER',
+    AWS_SECRET_ACCESS_KEY: 'S3RVER',
     AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     STREAM_NAME: `beers-${id}`,
