@@ -41,5 +41,12 @@ export async function main(args: string[]): Promise<void> {
   kcl(processor).run();
   // The daemon ends a processor by closing stdin (after shutdownRequested or shardEnded) or by a signal.
   process.stdin.once('end', () => setTimeout(() => process.exit(0), 100));
-  process.once('SIGTERM', () => process.exit(0));
+  // A signal to the whole process group (Ctrl-C, a container stop) reaches the processor too, but
+  // its daemon drives the shutdown (shutdownRequested: flush and checkpoint, then stdin closes).
+  // Only if the daemon never does, exit after a grace period.
+  process.on('SIGTERM', () => {
+    logger.info('SIGTERM: waiting for the daemon to shut this processor down');
+    setTimeout(() => process.exit(0), 20_000).unref();
+  });
+  process.on('SIGINT', () => {});
 }
