@@ -29,7 +29,7 @@ export interface ProcessorOptions {
 
 const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
-/** Errors after which this processor no longer owns the shard: stop checkpointing, drop the buffer. */
+/** Checkpoint errors that retrying cannot fix. */
 const FATAL_CHECKPOINT_ERRORS = ['ShutdownException', 'InvalidStateException'];
 
 export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): RecordProcessor {
@@ -45,18 +45,17 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
   // The existing-object lookup is made once per batch start, not on every poll.
   let alignment: { seq: bigint; end: bigint | undefined } | undefined;
 
-  const checkpoint = async (checkpointer: Checkpointer, sequenceNumber: string | null): Promise<boolean> => {
+  const checkpoint = async (checkpointer: Checkpointer, sequenceNumber: string | null): Promise<void> => {
     for (let attempt = 0; ; attempt += 1) {
       const error = await new Promise<unknown>((resolve) =>
         checkpointer.checkpoint(sequenceNumber, (err) => resolve(err)),
       );
-      if (!error) return true;
+      if (!error) return;
       const name = String(error);
       if (FATAL_CHECKPOINT_ERRORS.some((fatal) => name.includes(fatal)) || attempt >= 4) {
-        logger.warn({ shardId, sequenceNumber, error: name }, 'checkpoint refused: giving up this shard');
-        lostShard = true;
-        buffer = [];
-        return false;
+        // This processor no longer owns the shard, or its daemon is in trouble. What is written but
+        // not checkpointed is replayed and rewritten identically; exiting lets the daemon decide.
+        throw new Error(`checkpoint at ${sequenceNumber ?? 'shard end'} refused: ${name}`);
       }
       logger.warn({ shardId, sequenceNumber, error: name, attempt }, 'checkpoint failed: retrying');
       await sleep(100 * 2 ** attempt);
@@ -94,7 +93,7 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
       const batch = buffer.slice(0, decision.flush);
       await writeWithRetry(batch);
       const last = batch[batch.length - 1] as Buffered<T>;
-      if (!(await checkpoint(checkpointer, last.sequenceNumber))) return;
+      await checkpoint(checkpointer, last.sequenceNumber);
       buffer = buffer.slice(decision.flush);
       bytes = buffer.reduce((n, b) => n + b.bytes, 0);
       openedAt = buffer.length > 0 ? now() : undefined;

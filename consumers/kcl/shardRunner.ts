@@ -56,6 +56,10 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
       const value = sequenceNumber ?? (ending ? SHARD_END : lastDelivered);
       if (value === undefined) return undefined;
       if (value !== SHARD_END && lastDelivered !== undefined && BigInt(value) > BigInt(lastDelivered)) {
+        log.warn(
+          { sequenceNumber: value, lastDelivered },
+          'checkpoint beyond the last record delivered: refused',
+        );
         return 'InvalidStateException';
       }
       try {
@@ -86,6 +90,9 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
       log.info({ pid: processor.pid, from: checkpoint ?? 'TRIM_HORIZON' }, 'processor started');
       while (!stopping) {
         const page = await fetcher.next();
+        // Delivered from the moment it is sent: the processor may checkpoint it within this call.
+        const last = page.records[page.records.length - 1];
+        if (last?.SequenceNumber) lastDelivered = last.SequenceNumber;
         await processor.call(
           {
             action: 'processRecords',
@@ -94,8 +101,6 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
           },
           onCheckpoint,
         );
-        const last = page.records[page.records.length - 1];
-        if (last?.SequenceNumber) lastDelivered = last.SequenceNumber;
         if (page.ended) {
           ending = true;
           await processor.call({ action: 'shardEnded' }, onCheckpoint);
