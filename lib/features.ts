@@ -89,7 +89,9 @@ export function featureVector(row: FeatureInput, p: Preprocessing): number[] {
 
 export function toFeatureMatrix(rows: FeatureInput[], p: Preprocessing): Float32Array {
   const out = new Float32Array(rows.length * p.features.length);
-  rows.forEach((row, i) => out.set(featureVector(row, p), i * p.features.length));
+  rows.forEach((row, i) => {
+    out.set(featureVector(row, p), i * p.features.length);
+  });
   return out;
 }
 
