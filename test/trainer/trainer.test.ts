@@ -1,0 +1,227 @@
+// The retrain worker on real Redis (BullMQ) and the S3 stand-in, trained on the Punk API data.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { QueueEvents } from 'bullmq';
+import beers from 'punkapi-db' with { type: 'json' };
+import { s3Client } from '../../lib/aws.js';
+import { type CleanedRow, cleanBeer } from '../../lib/beer.js';
+import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
+import { loadConfig } from '../../lib/config.js';
+import { DataError } from '../../lib/features.js';
+import { listModels, loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
+import { createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
+import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
+import { listObjects, putObject } from '../../lib/s3.js';
+import { loadTf } from '../../lib/tfjs.js';
+import { buildDataset } from '../../trainer/dataset.js';
+import { splitOf } from '../../trainer/split.js';
+import { runTraining } from '../../trainer/train.js';
+import { startWorker } from '../../trainer/worker.js';
+import { capturingLogger } from '../support/capture.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+const rows: CleanedRow[] = (beers as unknown[]).map((beer) => {
+  const result = cleanBeer(beer);
+  assert.ok(result.ok);
+  return result.row;
+});
+
+describe('trainer', () => {
+  let stack: TestStack;
+  const redis = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const subscriber = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+  const published: string[] = [];
+  let worker: ReturnType<typeof startWorker>;
+  let events: QueueEvents;
+  let queue: ReturnType<typeof retrainQueue>;
+  const extra: ReturnType<typeof createRedis>[] = [];
+  const connection = () => {
+    const c = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    extra.push(c);
+    return c;
+  };
+  const { logger, lines } = capturingLogger();
+
+  const runJob = async () => {
+    const { id } = await enqueueRetrain(queue, { reason: 'manual' });
+    const job = await queue.getJob(id);
+    assert.ok(job);
+    try {
+      return { result: await job.waitUntilFinished(events, 120_000), job: await queue.getJob(id) };
+    } catch (error) {
+      return { error: error as Error, job: await queue.getJob(id) };
+    }
+  };
+
+  before(async () => {
+    stack = await startTestStack({ stream: false, env: { TRAIN_MAX_EPOCHS: '60', TRAIN_PATIENCE: '10' } });
+    const s3 = s3Client(stack.config);
+    await putObject(
+      s3,
+      stack.config.buckets.cleaned,
+      'rows/dt=2026-11-23/shardId-000000000000/1-160.csv',
+      encodeCleanedCsv(rows.slice(0, 160)),
+      'text/csv',
+    );
+    await putObject(
+      s3,
+      stack.config.buckets.cleaned,
+      'rows/dt=2026-11-24/shardId-000000000001/1-165.csv',
+      encodeCleanedCsv(rows.slice(160)),
+      'text/csv',
+    );
+    await subscriber.subscribe(MODEL_PROMOTED_CHANNEL);
+    subscriber.on('message', (_channel, message) => published.push(message));
+    queue = retrainQueue(stack.config, redis);
+    events = new QueueEvents(RETRAIN_QUEUE, { connection: connection(), prefix: stack.config.queuePrefix });
+    await events.waitUntilReady();
+    worker = startWorker({
+      config: stack.config,
+      s3,
+      connection: connection(),
+      publisher: redis,
+      queue,
+      logger,
+    });
+  });
+
+  after(async () => {
+    await worker.close();
+    await events.close();
+    await queue.obliterate({ force: true });
+    await queue.close();
+    subscriber.disconnect();
+    redis.disconnect();
+    for (const c of extra) c.disconnect();
+    await stack.close();
+  });
+
+  it('a retrain job registers a model with every metadata field and promotes it as the first champion', async () => {
+    const { result, job } = await runJob();
+    assert.equal(result.promoted, true, result.reason);
+    assert.match(result.reason, /promoted: no champion yet/);
+    const s3 = s3Client(stack.config);
+    const bucket = stack.config.buckets.models;
+    assert.deepEqual(await readChampion(s3, bucket).then((c) => c?.version), result.version);
+    const meta = await readMetadata(s3, bucket, result.version);
+    assert.ok(meta);
+    for (const field of [
+      'version',
+      'createdAt',
+      'dataset',
+      'features',
+      'preprocessing',
+      'metrics',
+      'history',
+      'parameters',
+      'backend',
+      'trainingSeconds',
+      'promoted',
+      'reason',
+    ]) {
+      assert.ok(field in meta, `metadata.${field}`);
+    }
+    assert.equal(meta.dataset.rows, 325);
+    assert.equal(meta.dataset.objectKeys.length, 2);
+    assert.match(meta.dataset.contentHash, /^[0-9a-f]{64}$/);
+    assert.deepEqual(meta.features, ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph']);
+    for (const set of [meta.metrics.model, meta.metrics.baseline]) {
+      for (const k of ['mae', 'mse', 'rmse', 'r2'] as const) assert.ok(Number.isFinite(set[k]), k);
+    }
+    assert.ok(meta.history.length > 0 && 'val_loss' in (meta.history[0] as object));
+    assert.ok(['wasm', 'cpu', 'tensorflow'].includes(meta.backend));
+    const files = (await listObjects(s3, bucket, `models/ibu/${result.version}/`)).map((o) =>
+      o.key.split('/').pop(),
+    );
+    assert.deepEqual(files.sort(), [
+      'curves.svg',
+      'metadata.json',
+      'model.json',
+      'predicted-vs-actual.svg',
+      'weights.bin',
+    ]);
+    assert.deepEqual(
+      published.map((m) => JSON.parse(m)),
+      [{ version: result.version }],
+    );
+    assert.ok((job?.progress as { done?: boolean }).done, 'progress was reported');
+
+    // The artifacts load back through the S3 IO handler and predict.
+    const { tf } = await loadTf();
+    const model = await loadModelFromS3(tf, s3, bucket, result.version);
+    assert.deepEqual(model.outputs[0]?.shape, [null, 1]);
+    model.dispose();
+  });
+
+  it('a second job on the same data does not promote a model that is not better', async () => {
+    const s3 = s3Client(stack.config);
+    const champion = await readChampion(s3, stack.config.buckets.models);
+    const { result } = await runJob();
+    assert.equal(result.promoted, false);
+    assert.match(result.reason, /does not beat champion/);
+    assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
+    const meta = await readMetadata(s3, stack.config.buckets.models, result.version);
+    assert.equal(meta?.promoted, false);
+    assert.equal(meta?.metrics.champion?.version, champion?.version);
+    assert.equal((await listModels(s3, stack.config.buckets.models)).length, 2);
+  });
+
+  it('a corrupt object fails the job with a clear reason, once, and leaves the champion alone', async () => {
+    const s3 = s3Client(stack.config);
+    const champion = await readChampion(s3, stack.config.buckets.models);
+    const key = 'rows/dt=2026-11-24/shardId-000000000001/200-201.csv';
+    await putObject(
+      s3,
+      stack.config.buckets.cleaned,
+      key,
+      'id,name,abv,ibu,target_fg,target_og,ebc,srm,ph\r\n9,x,strong,,,,,,\r\n',
+      'text/csv',
+    );
+    const { error, job } = await runJob();
+    assert.ok(error);
+    assert.match(
+      error.message,
+      new RegExp(`${key}: line 2: abv: expected a finite number or null, got "strong"`),
+    );
+    assert.equal(job?.attemptsMade, 1, 'not retried');
+    assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
+    assert.ok(lines.some((line) => line.jobFailed === true));
+  });
+
+  it('an empty table is a clear data error', async () => {
+    const empty = await startTestStack({ stream: false });
+    const config = loadConfig({ ...process.env, ...empty.env });
+    await assert.rejects(runTraining({ config, s3: s3Client(config), logger }), /the cleaned table is empty/);
+    await empty.close();
+    Object.assign(process.env, stack.env);
+  });
+});
+
+describe('dataset', () => {
+  it('keeps every beer in the same split when rows are added, so the test set only grows', () => {
+    const before = new Map(rows.map((row) => [row.id, splitOf(row.id)]));
+    const more = [
+      ...rows,
+      ...Array.from({ length: 500 }, (_, i) => ({ ...rows[i % rows.length], id: 100_000 + i }) as CleanedRow),
+    ];
+    for (const row of more.slice(0, rows.length)) assert.equal(splitOf(row.id), before.get(row.id));
+    const a = buildDataset(rows);
+    const b = buildDataset(more);
+    const testA = new Set(a.test.rows.map((r) => r.id));
+    const testB = new Set(b.test.rows.map((r) => r.id));
+    assert.ok([...testA].every((id) => testB.has(id)));
+    assert.ok(testB.size > testA.size);
+    const share = a.test.rows.length / rows.filter((r) => r.ibu !== null).length;
+    assert.ok(share > 0.12 && share < 0.28, `test share ${share}`);
+  });
+
+  it('names the problem with too few rows or an all-null feature', () => {
+    assert.throws(() => buildDataset([]), DataError);
+    assert.throws(() => buildDataset(rows.slice(0, 10)), /too few rows to split: \d+ in \w+ \(needs \d+/);
+    assert.throws(() => buildDataset(rows.map((r) => ({ ...r, ibu: null }))), /no row has an ibu value/);
+    assert.throws(
+      () => buildDataset(rows.map((r) => ({ ...r, ph: null }))),
+      /feature ph has no values in the training split/,
+    );
+  });
+});

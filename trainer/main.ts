@@ -1,0 +1,36 @@
+// `brewstream trainer`: the retrain worker, plus the optional repeatable retrain schedule.
+import { s3Client } from '../lib/aws.js';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { createRedis } from '../lib/redis.js';
+import { retrainQueue } from '../lib/retrainQueue.js';
+import { onShutdown } from '../lib/shutdown.js';
+import { scheduleOptions, startWorker } from './worker.js';
+
+export const SCHEDULER_ID = 'retrain-schedule';
+
+export async function main(): Promise<void> {
+  const config = loadConfig();
+  const logger = createLogger('trainer', { level: config.logLevel });
+  const connection = createRedis(config.redisUrl);
+  const publisher = createRedis(config.redisUrl);
+  const queue = retrainQueue(config, createRedis(config.redisUrl));
+  const s3 = s3Client(config);
+  if (config.trainer.scheduleEvery) {
+    const repeat = scheduleOptions(config.trainer.scheduleEvery);
+    await queue.upsertJobScheduler(SCHEDULER_ID, repeat, { name: 'retrain', data: { reason: 'schedule' } });
+    logger.info({ repeat }, 'retrain schedule set');
+  } else {
+    await queue.removeJobScheduler(SCHEDULER_ID);
+  }
+  const worker = startWorker({ config, s3, connection, publisher, queue, logger });
+  logger.info({ queue: queue.name, prefix: config.queuePrefix }, 'trainer waiting for retrain jobs');
+  onShutdown(logger, async () => {
+    await worker.close(); // waits for the job in hand
+    await queue.close();
+    connection.disconnect();
+    publisher.disconnect();
+    s3.destroy();
+  });
+  await new Promise(() => {});
+}

@@ -1,0 +1,70 @@
+// The retrain worker: BullMQ queue `retrain`, one job at a time. It releases the queue's
+// deduplication id as a job starts (so data landing during training queues one more retrain),
+// reports progress per epoch (the dashboard shows it), and fails a job whose data cannot be
+// trained on without retrying it; the champion is never touched by a failed or worse model.
+import type { S3Client } from '@aws-sdk/client-s3';
+import { UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { CorruptObjectError } from '../lib/cleanedTable.js';
+import type { Config } from '../lib/config.js';
+import { DataError } from '../lib/features.js';
+import type { Logger } from '../lib/logger.js';
+import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
+import { type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
+import { runTraining } from './train.js';
+
+export interface WorkerContext {
+  config: Config;
+  s3: S3Client;
+  /** Blocking connection for the worker, separate from the one used to publish. */
+  connection: Redis;
+  publisher: Redis;
+  queue: RetrainQueue;
+  logger: Logger;
+}
+
+export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
+  const { config, logger } = ctx;
+  const worker = new Worker<RetrainJobData>(
+    RETRAIN_QUEUE,
+    async (job) => {
+      await releaseRetrainDedup(ctx.queue);
+      logger.info({ jobId: job.id, data: job.data, attempt: job.attemptsMade + 1 }, 'retrain started');
+      let lastProgress = 0;
+      try {
+        const outcome = await runTraining({
+          config,
+          s3: ctx.s3,
+          redis: ctx.publisher,
+          logger,
+          onEpoch: async (progress) => {
+            // At most five progress writes a second: enough for the dashboard, cheap for Redis.
+            if (Date.now() - lastProgress < 200) return;
+            lastProgress = Date.now();
+            await job.updateProgress(progress);
+          },
+        });
+        await job.updateProgress({ done: true, version: outcome.version });
+        const { plots: _plots, ...result } = outcome;
+        return result;
+      } catch (error) {
+        const message = (error as Error).message;
+        logger.error({ jobFailed: true, jobId: job.id, reason: message }, 'retrain failed');
+        // Bad data does not get better by retrying.
+        if (error instanceof DataError || error instanceof CorruptObjectError)
+          throw new UnrecoverableError(message);
+        throw error;
+      }
+    },
+    { connection: ctx.connection, prefix: config.queuePrefix, concurrency: 1 },
+  );
+  worker.on('error', (error) => logger.warn({ err: error }, 'worker connection error'));
+  return worker;
+}
+
+/** RETRAIN_SCHEDULE: a number of seconds ("3600") or a cron pattern ("0 * * * *"). */
+export function scheduleOptions(schedule: string): { every: number } | { pattern: string } {
+  if (/^\d+$/.test(schedule)) return { every: Number(schedule) * 1000 };
+  if (schedule.trim().split(/\s+/).length >= 5) return { pattern: schedule.trim() };
+  throw new Error(`RETRAIN_SCHEDULE: expected seconds or a cron pattern, got "${schedule}"`);
+}
