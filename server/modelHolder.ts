@@ -1,0 +1,164 @@
+// Holds the model being served and swaps it without failing a request: a new champion is
+// loaded fully and warmed with one prediction before one assignment makes it current; the old
+// model is disposed only once the predictions that acquired it have released it.
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Tf } from '../lib/tfjs.js';
+import type { ModelMetadata } from './modelArtifacts.js';
+import { toFeatureMatrix } from './modelArtifacts.js';
+
+export interface ServedModel {
+  readonly version: string;
+  readonly metadata: ModelMetadata;
+  readonly model: LayersModel;
+  /** Predictions holding this model right now. */
+  refs: number;
+  retired: boolean;
+}
+
+/** Where models come from; the S3 registry in production, the same in tests. */
+export interface ModelSource {
+  readChampion(): Promise<string | undefined>;
+  load(version: string): Promise<{ model: LayersModel; metadata: ModelMetadata }>;
+}
+
+export type FeatureRow = Record<string, number | null | undefined>;
+
+export class ModelHolder {
+  private current: ServedModel | undefined;
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+  private readonly failed = new Set<string>();
+  private closed = false;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly source: ModelSource,
+    private readonly logger: Pick<FastifyBaseLogger, 'info' | 'error'>,
+  ) {}
+
+  get version(): string | undefined {
+    return this.current?.version;
+  }
+
+  get metadata(): ModelMetadata | undefined {
+    return this.current?.metadata;
+  }
+
+  /**
+   * Re-reads champion.json and swaps to it if it names another version. Calls made while one
+   * runs are folded into one more run after it. `retryFailed` retries a version that failed to
+   * load before (a promotion message is a reason to; a poll is not).
+   */
+  refresh(retryFailed = false): Promise<void> {
+    if (retryFailed) this.failed.clear();
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.refreshOnce();
+        } while (this.again && !this.closed);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    let version: string | undefined;
+    try {
+      version = await this.source.readChampion();
+    } catch (error) {
+      this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
+      return;
+    }
+    if (version === undefined || version === this.current?.version || this.failed.has(version)) return;
+    const started = performance.now();
+    let loaded: { model: LayersModel; metadata: ModelMetadata };
+    try {
+      loaded = await this.source.load(version);
+      this.warm(loaded.model, loaded.metadata);
+    } catch (error) {
+      this.failed.add(version);
+      this.logger.error(
+        { err: error, version, serving: this.current?.version ?? null },
+        'model failed to load; the current model keeps serving',
+      );
+      return;
+    }
+    if (this.closed) {
+      loaded.model.dispose();
+      return;
+    }
+    const previous = this.current;
+    this.current = { version, metadata: loaded.metadata, model: loaded.model, refs: 0, retired: false };
+    this.logger.info(
+      { version, previous: previous?.version ?? null, loadMs: Math.round(performance.now() - started) },
+      'model swapped in',
+    );
+    if (previous) this.retire(previous);
+  }
+
+  /** One prediction on a row of medians: compiles the kernels and proves the artifact works. */
+  private warm(model: LayersModel, metadata: ModelMetadata): void {
+    const matrix = toFeatureMatrix([{}], metadata);
+    const out = this.tf.tidy(() => {
+      const y = model.predict(this.tf.tensor2d(matrix, [1, metadata.features.length]));
+      return (Array.isArray(y) ? y[0] : y)?.dataSync();
+    });
+    if (!out || out.length !== 1 || !Number.isFinite(out[0])) {
+      throw new Error(`warm-up prediction gave ${out ? Array.from(out).join(',') : 'nothing'}`);
+    }
+  }
+
+  /** Takes a reference to the current model; pair with release(). */
+  acquire(): ServedModel | undefined {
+    const model = this.current;
+    if (model) model.refs += 1;
+    return model;
+  }
+
+  release(model: ServedModel): void {
+    model.refs -= 1;
+    if (model.retired && model.refs === 0) this.dispose(model);
+  }
+
+  /** IBU for each row, with the version that predicted them. */
+  predict(rows: readonly FeatureRow[]): { ibu: Float32Array; version: string } {
+    const served = this.acquire();
+    if (!served) throw new Error('no model loaded');
+    try {
+      const width = served.metadata.features.length;
+      const matrix = toFeatureMatrix(rows, served.metadata);
+      const ibu = this.tf.tidy(() => {
+        const y = served.model.predict(this.tf.tensor2d(matrix, [rows.length, width]));
+        return (Array.isArray(y) ? y[0] : y)?.dataSync() as Float32Array;
+      });
+      return { ibu, version: served.version };
+    } finally {
+      this.release(served);
+    }
+  }
+
+  private retire(model: ServedModel): void {
+    model.retired = true;
+    if (model.refs === 0) this.dispose(model);
+  }
+
+  private dispose(model: ServedModel): void {
+    model.model.dispose();
+    this.logger.info({ version: model.version }, 'old model disposed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.refreshing;
+    if (this.current) this.retire(this.current);
+    this.current = undefined;
+  }
+}
