@@ -155,6 +155,11 @@ function read(env: Env) {
       maxRecordBytes: r.int('MAX_RECORD_BYTES', 256 * 1024, 64, 1024 * 1024),
       pollIntervalMs: r.int('KCL_POLL_INTERVAL_MS', 200, 10, 60_000),
       maxRecordsPerPoll: r.int('KCL_MAX_RECORDS', 10_000, 1, 10_000),
+      // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon via kcl-bootstrap (AWS).
+      daemon: r.oneOf('KCL_DAEMON', 'local', ['local', 'amazon']),
+      processorCommand: r.optionalString('KCL_PROCESSOR_COMMAND'),
+      leaseTtlMs: r.int('KCL_LEASE_TTL_MS', 10_000, 500, 600_000),
+      shardSyncMs: r.int('KCL_SHARD_SYNC_MS', 5000, 50, 600_000),
     },
     trainer: {
       seed: r.int('TRAIN_SEED', 42, 0),

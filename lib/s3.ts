@@ -2,6 +2,7 @@ import {
   CreateBucketCommand,
   GetObjectCommand,
   HeadBucketCommand,
+  HeadObjectCommand,
   ListObjectsV2Command,
   type S3Client,
 } from '@aws-sdk/client-s3';
@@ -62,11 +63,41 @@ export async function putObject(
   key: string,
   body: string | Uint8Array,
   contentType: string,
+  metadata?: Record<string, string>,
 ): Promise<void> {
   await new Upload({
     client: s3,
-    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType },
+    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
   }).done();
+}
+
+/** The object's user metadata, or undefined when the key does not exist. */
+export async function headMetadata(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<Record<string, string> | undefined> {
+  try {
+    return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
+  } catch (error) {
+    const name = (error as { name?: string }).name;
+    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    throw error;
+  }
+}
+
+/** Runs the task on every item with at most `limit` in flight. */
+export async function inParallel<T>(
+  items: T[],
+  limit: number,
+  task: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) await task(items[next++] as T);
+    }),
+  );
 }
 
 export async function ensureBucket(s3: S3Client, bucket: string): Promise<void> {

@@ -4,6 +4,9 @@ import path from 'node:path';
 import S3rver from 's3rver';
 import type { StandIn } from './kinesisStandIn.js';
 
+/** s3rver accepts only its own fixed key pair; local roles and tests use it as their credentials. */
+export const S3RVER_CREDENTIALS = { AWS_ACCESS_KEY_ID: 'S3RVER', AWS_SECRET_ACCESS_KEY: 'S3RVER' } as const;
+
 /**
  * s3rver on loopback, storing objects as files under the data folder (a temporary folder when
  * none is given), so a restart keeps the buckets. Port 0 picks a free port.

@@ -2,12 +2,12 @@
 // with fresh names for the stream, buckets, queue prefix and KCL application, so test files can
 // run side by side against the one real Redis.
 import { randomBytes } from 'node:crypto';
-import { CreateStreamCommand, DescribeStreamSummaryCommand } from '@aws-sdk/client-kinesis';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { ensureBucket } from '../../lib/s3.js';
 import { startKinesisStandIn } from '../../local/kinesisStandIn.js';
-import { startS3StandIn } from '../../local/s3StandIn.js';
+import { S3RVER_CREDENTIALS, startS3StandIn } from '../../local/s3StandIn.js';
+import { ensureStream } from '../../local/stream.js';
 
 export interface TestStack {
   config: Config;
@@ -30,8 +30,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   const id = randomBytes(4).toString('hex');
   const env: Record<string, string> = {
     AWS_REGION: 'us-east-1',
-    AWS_ACCESS_KEY_ID: 'local',
-    AWS_SECRET_ACCESS_KEY: 'local',
+    ...S3RVER_CREDENTIALS,
     AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
     AWS_ENDPOINT_URL_S3: s3.endpoint,
     STREAM_NAME: `beers-${id}`,
@@ -54,10 +53,7 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
 
   if (options.stream !== false) {
     const kc = kinesisClient(config);
-    await kc.send(
-      new CreateStreamCommand({ StreamName: config.streamName, ShardCount: options.shards ?? 2 }),
-    );
-    await waitForActive(kc, config.streamName);
+    await ensureStream(kc, config.streamName, options.shards ?? 2);
     kc.destroy();
   }
 
@@ -68,13 +64,4 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await Promise.all([kinesis.close(), s3.close()]);
     },
   };
-}
-
-export async function waitForActive(kc: ReturnType<typeof kinesisClient>, streamName: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt += 1) {
-    const summary = await kc.send(new DescribeStreamSummaryCommand({ StreamName: streamName }));
-    if (summary.StreamDescriptionSummary?.StreamStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`stream ${streamName} did not become ACTIVE`);
 }

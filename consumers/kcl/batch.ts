@@ -1,0 +1,58 @@
+// Pure batch bookkeeping for a record processor: what a buffered record is, when a batch is due,
+// and where it must end so that a replay rewrites an earlier object exactly (DESIGN.md "Cleaned objects").
+
+export interface Buffered<T> {
+  /** The sequence number as Kinesis gave it, and as a BigInt for ordering (lengths vary). */
+  sequenceNumber: string;
+  seq: bigint;
+  partitionKey: string;
+  /** Approximate arrival time, epoch ms. */
+  arrival: number;
+  bytes: number;
+  item: T;
+}
+
+export interface Bounds {
+  maxRecords: number;
+  maxBytes: number;
+  maxAgeMs: number;
+}
+
+export interface BatchState {
+  count: number;
+  bytes: number;
+  /** When the oldest buffered record was buffered (ms), undefined when empty. */
+  openedAt: number | undefined;
+}
+
+export type Due = 'records' | 'bytes' | 'age' | 'forced' | undefined;
+
+export function due(state: BatchState, bounds: Bounds, now: number, force = false): Due {
+  if (state.count === 0) return undefined;
+  if (force) return 'forced';
+  if (state.count >= bounds.maxRecords) return 'records';
+  if (state.bytes >= bounds.maxBytes) return 'bytes';
+  if (state.openedAt !== undefined && now - state.openedAt >= bounds.maxAgeMs) return 'age';
+  return undefined;
+}
+
+export type Cut = { flush: number } | { wait: true };
+
+/**
+ * How many buffered records the next object takes. With no earlier object at the first record,
+ * everything up to the record bound. With one, exactly up to its last sequence number: if the
+ * buffer does not reach it yet, wait for more records rather than write a shorter, overlapping object.
+ */
+export function cut<T>(buffer: Buffered<T>[], maxRecords: number, existingEnd: bigint | undefined): Cut {
+  if (existingEnd === undefined) return { flush: Math.min(buffer.length, maxRecords) };
+  const last = buffer[buffer.length - 1];
+  if (!last || last.seq < existingEnd) return { wait: true };
+  let n = 0;
+  while (n < buffer.length && (buffer[n] as Buffered<T>).seq <= existingEnd) n += 1;
+  return { flush: n };
+}
+
+/** UTC date partition (YYYY-MM-DD) of an arrival time. */
+export function dtOf(arrival: number): string {
+  return new Date(arrival).toISOString().slice(0, 10);
+}

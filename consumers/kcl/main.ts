@@ -1,0 +1,90 @@
+// `brewstream consumer <cleaned|raw>`: the KCL daemon for one consumer application. Locally (and in
+// tests) our daemon; with KCL_DAEMON=amazon (the container on AWS) Amazon's MultiLangDaemon through
+// aws-kcl's kcl-bootstrap, with the properties file of the same name.
+import { spawn } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { kinesisClient } from '../../lib/aws.js';
+import { type Config, loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { createRedis } from '../../lib/redis.js';
+import { onShutdown } from '../../lib/shutdown.js';
+import { startDaemon } from './daemon.js';
+import { renderProperties } from './properties.js';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const brewstream = path.resolve(here, '..', '..', 'bin', 'brewstream.js');
+
+/** The application name of each consumer: the cleaned one is configurable, raw derives from it. */
+export function applicationName(config: Config, name: 'cleaned' | 'raw'): string {
+  return name === 'cleaned' ? config.consumer.applicationName : `${config.consumer.applicationName}-raw`;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const name = args[0];
+  if (name !== 'cleaned' && name !== 'raw')
+    throw new Error(`usage: brewstream consumer <cleaned|raw> (got ${name ?? 'nothing'})`);
+  const config = loadConfig();
+  const logger = createLogger(`consumer-${name}`, { level: config.logLevel });
+  const command = config.consumer.processorCommand?.split(/\s+/) ?? [
+    process.execPath,
+    brewstream,
+    'processor',
+    name,
+  ];
+
+  if (config.consumer.daemon === 'amazon') {
+    // The properties carry this deployment's stream, application and region.
+    const file = path.join(os.tmpdir(), `${name}.properties`);
+    await writeFile(
+      file,
+      renderProperties(config, { applicationName: applicationName(config, name), command }),
+    );
+    const bootstrap = createRequire(import.meta.url).resolve('aws-kcl/bin/kcl-bootstrap');
+    logger.info({ properties: file }, 'starting Amazon MultiLangDaemon');
+    const child = spawn(
+      process.execPath,
+      [
+        bootstrap,
+        '--properties',
+        file,
+        '--java',
+        process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : '/usr/bin/java',
+        '-e',
+      ],
+      {
+        stdio: 'inherit',
+      },
+    );
+    process.on('SIGTERM', () => child.kill('SIGTERM'));
+    await new Promise<void>((resolve, reject) =>
+      child.on('exit', (code) =>
+        code === 0 ? resolve() : reject(new Error(`MultiLangDaemon exited with ${code}`)),
+      ),
+    );
+    return;
+  }
+
+  const redis = createRedis(config.redisUrl);
+  const kinesis = kinesisClient(config);
+  const daemon = await startDaemon({
+    kinesis,
+    redis,
+    applicationName: applicationName(config, name),
+    streamName: config.streamName,
+    command,
+    env: process.env,
+    pollIntervalMs: config.consumer.pollIntervalMs,
+    maxRecords: config.consumer.maxRecordsPerPoll,
+    leaseTtlMs: config.consumer.leaseTtlMs,
+    shardSyncMs: config.consumer.shardSyncMs,
+    logger,
+  });
+  onShutdown(logger, () => daemon.stop());
+  await daemon.done;
+  redis.disconnect();
+  kinesis.destroy();
+}

@@ -1,0 +1,98 @@
+// The daemon's side of the MultiLang protocol with one processor process: send an action, answer
+// the processor's checkpoint requests while it works on it, return when its status arrives.
+// As with Amazon's daemon, a checkpoint request is read only while an action awaits its status.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface Message {
+  action: string;
+  [key: string]: unknown;
+}
+
+/** Answers a checkpoint request: undefined for success, or the error name to send back. */
+export type CheckpointHandler = (sequenceNumber: string | null) => Promise<string | undefined>;
+
+export interface ProcessorChild {
+  pid: number | undefined;
+  call(message: Message, onCheckpoint?: CheckpointHandler): Promise<void>;
+  /** Closes stdin (the processor exits by itself) and waits for the exit, killing it after a grace period. */
+  close(graceMs?: number): Promise<void>;
+  kill(): void;
+  exited: Promise<void>;
+}
+
+export class ProcessorExited extends Error {}
+
+export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): ProcessorChild {
+  const [file, ...args] = command as [string, ...string[]];
+  // stderr is the processor's log and goes straight to ours.
+  const child: ChildProcess = spawn(file, args, { env, stdio: ['pipe', 'pipe', 'inherit'] });
+  const lines: Message[] = [];
+  let wake: (() => void) | undefined;
+  let exited = false;
+  const exitedPromise = new Promise<void>((resolve) =>
+    child.once('exit', () => {
+      exited = true;
+      wake?.();
+      resolve();
+    }),
+  );
+  child.stdin?.on('error', () => {}); // a dead child's closed pipe is reported by `exited`
+  createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
+    if (!line.trim()) return; // aws-kcl writes a blank line before each message
+    try {
+      lines.push(JSON.parse(line) as Message);
+    } catch {
+      lines.push({ action: 'invalid', line });
+    }
+    wake?.();
+  });
+  const nextMessage = async (): Promise<Message> => {
+    while (lines.length === 0) {
+      if (exited) throw new ProcessorExited(`processor ${child.pid} exited`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = undefined;
+    }
+    return lines.shift() as Message;
+  };
+  const send = (message: Message) => {
+    if (!exited) child.stdin?.write(`${JSON.stringify(message)}\n`);
+  };
+
+  return {
+    pid: child.pid,
+    exited: exitedPromise,
+    async call(message, onCheckpoint) {
+      send(message);
+      for (;;) {
+        const reply = await nextMessage();
+        if (reply.action === 'status') {
+          if (reply.responseFor !== message.action) {
+            throw new Error(
+              `processor answered status for ${String(reply.responseFor)} while ${message.action} was pending`,
+            );
+          }
+          return;
+        }
+        if (reply.action === 'checkpoint') {
+          const sequenceNumber = (reply.sequenceNumber as string | null | undefined) ?? null;
+          const error = onCheckpoint ? await onCheckpoint(sequenceNumber) : 'InvalidStateException';
+          send({ action: 'checkpoint', sequenceNumber, ...(error ? { error } : {}) });
+          continue;
+        }
+        throw new Error(`unexpected message from processor: ${JSON.stringify(reply)}`);
+      }
+    },
+    async close(graceMs = 5000) {
+      child.stdin?.end();
+      const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+      await exitedPromise;
+      clearTimeout(timer);
+    },
+    kill: () => {
+      child.kill('SIGKILL');
+    },
+  };
+}

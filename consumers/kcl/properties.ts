@@ -1,0 +1,35 @@
+// Fills consumers/kcl/consumer.properties for one consumer of one deployment.
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Config } from '../../lib/config.js';
+
+// The template is a source file, next to this module's source (dist/ holds only compiled code).
+const template = path.resolve(
+  path.dirname(fileURLToPath(import.meta.url)),
+  '..',
+  '..',
+  '..',
+  'consumers',
+  'kcl',
+  'consumer.properties',
+);
+
+export function renderProperties(
+  config: Config,
+  consumer: { applicationName: string; command: string[] },
+): string {
+  const values: Record<string, string> = {
+    EXECUTABLE: consumer.command.join(' '),
+    STREAM_NAME: config.streamName,
+    APPLICATION_NAME: consumer.applicationName,
+    AWS_REGION: config.aws.region,
+    POLL_INTERVAL_MS: String(config.consumer.pollIntervalMs),
+    MAX_RECORDS: String(config.consumer.maxRecordsPerPoll),
+  };
+  return readFileSync(template, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => {
+    const value = values[name];
+    if (value === undefined) throw new Error(`consumer.properties: no value for ${match}`);
+    return value;
+  });
+}

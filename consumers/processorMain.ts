@@ -1,0 +1,52 @@
+// `brewstream processor <cleaned|raw>`: one MultiLang record processor. Amazon's MultiLangDaemon
+// (on AWS) or the local daemon spawns one per shard; stdin/stdout carry the protocol, so every
+// log line goes to stderr.
+import kcl from 'aws-kcl';
+import { s3Client } from '../lib/aws.js';
+import { loadConfig } from '../lib/config.js';
+import { createLogger } from '../lib/logger.js';
+import { retrainTrigger } from './cleaned/retrainTrigger.js';
+import { cleanedSink } from './cleaned/sink.js';
+import { batchingProcessor } from './kcl/batchingProcessor.js';
+import { rawSink } from './raw/sink.js';
+
+export async function main(args: string[]): Promise<void> {
+  const name = args[0];
+  if (name !== 'cleaned' && name !== 'raw')
+    throw new Error(`usage: brewstream processor <cleaned|raw> (got ${name ?? 'nothing'})`);
+  const config = loadConfig();
+  const logger = createLogger(`processor-${name}`, { level: config.logLevel, stream: 'stderr' });
+  const s3 = s3Client(config);
+  const bounds = {
+    maxRecords: config.consumer.batchMaxRecords,
+    maxBytes: config.consumer.batchMaxBytes,
+    maxAgeMs: config.consumer.batchMaxAgeMs,
+  };
+  const processor =
+    name === 'cleaned'
+      ? batchingProcessor(
+          cleanedSink({
+            s3,
+            bucket: config.buckets.cleaned,
+            maxRecordBytes: config.consumer.maxRecordBytes,
+            logger,
+            trigger: retrainTrigger(config, logger),
+          }),
+          { bounds, logger },
+        )
+      : batchingProcessor(rawSink({ s3, bucket: config.buckets.raw, streamName: config.streamName }), {
+          bounds,
+          logger,
+        });
+  kcl(processor).run();
+  // The daemon ends a processor by closing stdin (after shutdownRequested or shardEnded) or by a signal.
+  process.stdin.once('end', () => setTimeout(() => process.exit(0), 100));
+  // A signal to the whole process group (Ctrl-C, a container stop) reaches the processor too, but
+  // its daemon drives the shutdown (shutdownRequested: flush and checkpoint, then stdin closes).
+  // Only if the daemon never does, exit after a grace period.
+  process.on('SIGTERM', () => {
+    logger.info('SIGTERM: waiting for the daemon to shut this processor down');
+    setTimeout(() => process.exit(0), 20_000).unref();
+  });
+  process.on('SIGINT', () => {});
+}

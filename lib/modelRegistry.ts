@@ -1,0 +1,168 @@
+// The model registry in S3 (DESIGN.md "Models"): tfjs artifacts through a custom IO handler (no
+// file://), the metadata beside them, and champion.json naming the version being served. Used by
+// the trainer (write) and the server (read).
+import { randomBytes } from 'node:crypto';
+import type { S3Client } from '@aws-sdk/client-s3';
+import type * as TF from '@tensorflow/tfjs';
+import type { Preprocessing } from './features.js';
+import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
+import type { Tf } from './tfjs.js';
+
+export const MODELS_PREFIX = 'models/ibu/';
+export const CHAMPION_KEY = `${MODELS_PREFIX}champion.json`;
+const VERSION = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+
+export interface MetricSet {
+  mae: number;
+  mse: number;
+  rmse: number;
+  r2: number;
+}
+
+export interface ModelMetadata {
+  version: string;
+  createdAt: string;
+  dataset: {
+    rows: number;
+    trainRows: number;
+    validationRows: number;
+    testRows: number;
+    objectKeys: string[];
+    contentHash: string;
+  };
+  features: string[];
+  preprocessing: Preprocessing;
+  metrics: { model: MetricSet; baseline: MetricSet; champion?: MetricSet & { version: string } };
+  history: Array<{ epoch: number; loss: number; val_loss: number }>;
+  bestEpoch: number;
+  parameters: Record<string, number | string>;
+  backend: string;
+  trainingSeconds: number;
+  promoted: boolean;
+  reason: string;
+}
+
+export interface Champion {
+  version: string;
+  promotedAt: string;
+}
+
+/** Sortable by creation time: UTC timestamp to the millisecond, then a short random suffix. */
+export function newVersion(now = new Date()): string {
+  const stamp = now
+    .toISOString()
+    .replace(/[-:.]/g, '')
+    .replace(/(\d{6})(\d{3})Z$/, '$1$2Z');
+  return `${stamp}-${randomBytes(3).toString('hex')}`;
+}
+
+export const isVersion = (value: string) => VERSION.test(value);
+const key = (version: string, file: string) => `${MODELS_PREFIX}${version}/${file}`;
+
+export async function saveModel(
+  s3: S3Client,
+  bucket: string,
+  model: TF.LayersModel,
+  metadata: ModelMetadata,
+): Promise<void> {
+  const { version } = metadata;
+  await model.save({
+    save: async (artifacts) => {
+      const weights = artifacts.weightData;
+      const bytes = new Uint8Array(Array.isArray(weights) ? concat(weights) : (weights as ArrayBuffer));
+      const modelJson = {
+        modelTopology: artifacts.modelTopology,
+        format: artifacts.format,
+        generatedBy: artifacts.generatedBy,
+        convertedBy: artifacts.convertedBy,
+        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+      };
+      await putObject(s3, bucket, key(version, 'weights.bin'), bytes, 'application/octet-stream');
+      await putObject(s3, bucket, key(version, 'model.json'), JSON.stringify(modelJson), 'application/json');
+      return {
+        modelArtifactsInfo: {
+          dateSaved: new Date(),
+          modelTopologyType: 'JSON',
+          weightDataBytes: bytes.byteLength,
+        },
+      };
+    },
+  });
+  await writeMetadata(s3, bucket, metadata);
+}
+
+export const writeMetadata = (s3: S3Client, bucket: string, metadata: ModelMetadata) =>
+  putObject(
+    s3,
+    bucket,
+    key(metadata.version, 'metadata.json'),
+    JSON.stringify(metadata, null, 2),
+    'application/json',
+  );
+
+export async function loadModelFromS3(
+  tf: Tf,
+  s3: S3Client,
+  bucket: string,
+  version: string,
+): Promise<TF.LayersModel> {
+  const modelJson = JSON.parse(await getObjectText(s3, bucket, key(version, 'model.json')));
+  const manifest = modelJson.weightsManifest?.[0];
+  if (!manifest?.weights) throw new Error(`${key(version, 'model.json')}: no weights manifest`);
+  const weightBytes = await getObjectBytes(s3, bucket, key(version, manifest.paths?.[0] ?? 'weights.bin'));
+  const weightData = weightBytes.buffer.slice(
+    weightBytes.byteOffset,
+    weightBytes.byteOffset + weightBytes.byteLength,
+  ) as ArrayBuffer;
+  return tf.loadLayersModel({
+    load: async () => ({
+      modelTopology: modelJson.modelTopology,
+      weightSpecs: manifest.weights,
+      weightData,
+      format: modelJson.format,
+    }),
+  });
+}
+
+export async function readMetadata(
+  s3: S3Client,
+  bucket: string,
+  version: string,
+): Promise<ModelMetadata | undefined> {
+  const text = await getObjectTextIfExists(s3, bucket, key(version, 'metadata.json'));
+  return text === undefined ? undefined : (JSON.parse(text) as ModelMetadata);
+}
+
+export async function readChampion(s3: S3Client, bucket: string): Promise<Champion | undefined> {
+  const text = await getObjectTextIfExists(s3, bucket, CHAMPION_KEY);
+  return text === undefined ? undefined : (JSON.parse(text) as Champion);
+}
+
+export const writeChampion = (s3: S3Client, bucket: string, version: string) =>
+  putObject(
+    s3,
+    bucket,
+    CHAMPION_KEY,
+    JSON.stringify({ version, promotedAt: new Date().toISOString() }),
+    'application/json',
+  );
+
+/** Every registered version's metadata, oldest first. */
+export async function listModels(s3: S3Client, bucket: string): Promise<ModelMetadata[]> {
+  const keys = (await listObjects(s3, bucket, MODELS_PREFIX))
+    .map((o) => o.key)
+    .filter((k) => k.endsWith('/metadata.json'));
+  const versions = keys.map((k) => k.slice(MODELS_PREFIX.length, -'/metadata.json'.length)).sort();
+  const all = await Promise.all(versions.map((version) => readMetadata(s3, bucket, version)));
+  return all.filter((m): m is ModelMetadata => m !== undefined);
+}
+
+function concat(buffers: ArrayBuffer[]): ArrayBuffer {
+  const out = new Uint8Array(buffers.reduce((n, b) => n + b.byteLength, 0));
+  let offset = 0;
+  for (const b of buffers) {
+    out.set(new Uint8Array(b), offset);
+    offset += b.byteLength;
+  }
+  return out.buffer;
+}

@@ -1,0 +1,82 @@
+// Runs each role as a child process in its own process group (so a role's own children, such as
+// the KCL daemon's processors, go with it), prefixes its output with the role's name, restarts a
+// role that dies with growing backoff, and on stop sends SIGTERM, then SIGKILL after a grace period.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
+
+export interface SupervisedRole {
+  name: string;
+  command: string;
+  args: string[];
+  env: NodeJS.ProcessEnv;
+}
+
+export interface Supervisor {
+  stop(graceMs?: number): Promise<void>;
+  pids(): number[];
+}
+
+export function supervise(roles: SupervisedRole[], write: (line: string) => void): Supervisor {
+  const width = Math.max(...roles.map((role) => role.name.length));
+  const running = new Map<string, ChildProcess>();
+  const timers = new Set<NodeJS.Timeout>();
+  let stopping = false;
+
+  const start = (role: SupervisedRole, restarts: number) => {
+    const child = spawn(role.command, role.args, {
+      env: role.env,
+      detached: true,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    running.set(role.name, child);
+    const label = role.name.padEnd(width);
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => write(`${label} | ${line}`));
+    }
+    const startedAt = Date.now();
+    child.on('exit', (code, signal) => {
+      running.delete(role.name);
+      if (stopping) return;
+      // A role that ran for a minute is healthy again: start its backoff over.
+      const attempt = Date.now() - startedAt > 60_000 ? 0 : restarts + 1;
+      const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+      write(`${label} | exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s`);
+      const timer = setTimeout(() => {
+        timers.delete(timer);
+        if (!stopping) start(role, attempt);
+      }, delay);
+      timers.add(timer);
+    });
+  };
+  for (const role of roles) start(role, 0);
+
+  return {
+    pids: () =>
+      [...running.values()].map((child) => child.pid).filter((pid): pid is number => pid !== undefined),
+    stop: async (graceMs = 15_000) => {
+      stopping = true;
+      for (const timer of timers) clearTimeout(timer);
+      const exits = [...running.values()].map(
+        (child) =>
+          new Promise<void>((resolve) =>
+            child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
+          ),
+      );
+      signalAll(running, 'SIGTERM');
+      const killer = setTimeout(() => signalAll(running, 'SIGKILL'), graceMs);
+      await Promise.all(exits);
+      clearTimeout(killer);
+    },
+  };
+}
+
+function signalAll(running: Map<string, ChildProcess>, signal: NodeJS.Signals): void {
+  for (const child of running.values()) {
+    if (child.pid === undefined) continue;
+    try {
+      process.kill(-child.pid, signal); // the whole process group
+    } catch {
+      // already gone
+    }
+  }
+}

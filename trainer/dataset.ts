@@ -1,0 +1,67 @@
+// From the cleaned table to model-ready arrays: rows with a target, split by id hash, the
+// preprocessing fitted on the training split only.
+import * as aq from 'arquero';
+import type { CleanedRow } from '../lib/beer.js';
+import {
+  DataError,
+  FEATURES,
+  fitPreprocessing,
+  type Preprocessing,
+  targetToModel,
+  toFeatureMatrix,
+} from '../lib/features.js';
+import { type Split, splitOf } from './split.js';
+
+export interface Part {
+  rows: CleanedRow[];
+  x: Float32Array;
+  /** Model-space target (standardised log1p IBU). */
+  y: Float32Array;
+  /** Target in IBU. */
+  ibu: number[];
+}
+
+export interface Dataset {
+  preprocessing: Preprocessing;
+  train: Part;
+  validation: Part;
+  test: Part;
+}
+
+export const MIN_ROWS = { train: 20, validation: 5, test: 5 };
+
+export function hasTarget(row: CleanedRow): boolean {
+  return row.ibu !== null && Number.isFinite(row.ibu);
+}
+
+/** Builds the dataset, with `assign` choosing each row's split (by id hash unless told otherwise). */
+export function buildDataset(
+  rows: CleanedRow[],
+  assign: (row: CleanedRow) => Split = (row) => splitOf(row.id),
+): Dataset {
+  if (rows.length === 0) throw new DataError('the cleaned table is empty');
+  const labelled = rows.filter(hasTarget);
+  if (labelled.length === 0) throw new DataError('no row has an ibu value to learn from');
+  const groups: Record<Split, CleanedRow[]> = { train: [], validation: [], test: [] };
+  for (const row of labelled) groups[assign(row)].push(row);
+  for (const split of ['train', 'validation', 'test'] as const) {
+    if (groups[split].length < MIN_ROWS[split]) {
+      throw new DataError(
+        `too few rows to split: ${groups[split].length} in ${split} (needs ${MIN_ROWS[split]}; ${labelled.length} rows with ibu in all)`,
+      );
+    }
+  }
+  const columns = (part: CleanedRow[]) =>
+    Object.fromEntries([...FEATURES, 'ibu'].map((c) => [c, part.map((r) => r[c as keyof CleanedRow])]));
+  const preprocessing = fitPreprocessing(aq.table(columns(groups.train)));
+  const part = (split: Split): Part => {
+    const partRows = groups[split];
+    return {
+      rows: partRows,
+      x: toFeatureMatrix(partRows, preprocessing),
+      y: Float32Array.from(partRows, (r) => targetToModel(r.ibu as number, preprocessing)),
+      ibu: partRows.map((r) => r.ibu as number),
+    };
+  };
+  return { preprocessing, train: part('train'), validation: part('validation'), test: part('test') };
+}
