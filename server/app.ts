@@ -1,5 +1,5 @@
 // Assembles the server in one place: plugins first (each one job), then routes.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
 import type { Config } from '../lib/config.js';
 import type { Tf } from '../lib/tfjs.js';
 import { ApiKeys } from './apiKeys.js';
@@ -14,6 +14,7 @@ import swagger from './plugins/swagger.js';
 import health from './routes/health.js';
 import models from './routes/models.js';
 import predict from './routes/predict.js';
+import { beerFeatures, prediction } from './routes/predict.schema.js';
 import retrain from './routes/retrain.js';
 import table from './routes/table.js';
 
@@ -40,7 +41,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
     // One log line per request, written below with the model version, instead of two.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
     // Keep-alive sockets that are idle close at once on shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
     bodyLimit: 1024 * 1024,
@@ -63,9 +64,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     request.log.info(line, 'request');
     done();
   });
+  // JSON only: a text/plain body is refused (400 naming content-type), not parsed into a string.
+  app.removeContentTypeParser('text/plain');
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
+  // Shared schemas live on the root so every route (and the benchmark's bare route) can $ref them.
   app.addSchema(errorSchema);
+  app.addSchema(beerFeatures);
+  app.addSchema(prediction);
 
   const keys = new ApiKeys(config.server.apiKeys);
   await app.register(swagger);

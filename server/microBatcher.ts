@@ -8,7 +8,7 @@ export interface Predictions {
   version: string;
 }
 
-export type PredictRows = (rows: readonly FeatureRow[]) => Predictions;
+export type PredictRows = (rows: FeatureRow[]) => Predictions;
 
 interface Waiting {
   rows: readonly FeatureRow[];
@@ -54,7 +54,7 @@ export class MicroBatcher {
     this.rows = 0;
     let result: Predictions;
     try {
-      const all = batch.length === 1 ? (batch[0] as Waiting).rows : batch.flatMap((w) => w.rows);
+      const all = batch.length === 1 ? [...(batch[0] as Waiting).rows] : batch.flatMap((w) => w.rows);
       result = this.predict(all);
     } catch (error) {
       for (const w of batch) w.reject(error);

@@ -3,9 +3,9 @@
 // model is disposed only once the predictions that acquired it have released it.
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyBaseLogger } from 'fastify';
+import { type FeatureInput, modelToTarget, toFeatureMatrix } from '../lib/features.js';
+import type { ModelMetadata } from '../lib/modelRegistry.js';
 import type { Tf } from '../lib/tfjs.js';
-import type { ModelMetadata } from './modelArtifacts.js';
-import { toFeatureMatrix } from './modelArtifacts.js';
 
 export interface ServedModel {
   readonly version: string;
@@ -22,7 +22,7 @@ export interface ModelSource {
   load(version: string): Promise<{ model: LayersModel; metadata: ModelMetadata }>;
 }
 
-export type FeatureRow = Record<string, number | null | undefined>;
+export type FeatureRow = FeatureInput;
 
 export class ModelHolder {
   private current: ServedModel | undefined;
@@ -106,12 +106,13 @@ export class ModelHolder {
 
   /** One prediction on a row of medians: compiles the kernels and proves the artifact works. */
   private warm(model: LayersModel, metadata: ModelMetadata): void {
-    const matrix = toFeatureMatrix([{}], metadata);
+    const p = metadata.preprocessing;
+    const matrix = toFeatureMatrix([{}], p);
     const out = this.tf.tidy(() => {
-      const y = model.predict(this.tf.tensor2d(matrix, [1, metadata.features.length]));
+      const y = model.predict(this.tf.tensor2d(matrix, [1, p.features.length]));
       return (Array.isArray(y) ? y[0] : y)?.dataSync();
     });
-    if (!out || out.length !== 1 || !Number.isFinite(out[0])) {
+    if (out?.length !== 1 || !Number.isFinite(out[0])) {
       throw new Error(`warm-up prediction gave ${out ? Array.from(out).join(',') : 'nothing'}`);
     }
   }
@@ -128,17 +129,19 @@ export class ModelHolder {
     if (model.retired && model.refs === 0) this.dispose(model);
   }
 
-  /** IBU for each row, with the version that predicted them. */
-  predict(rows: readonly FeatureRow[]): { ibu: Float32Array; version: string } {
+  /** IBU for each row (the training preprocessing applied, the target transform undone). */
+  predict(rows: FeatureRow[]): { ibu: Float64Array; version: string } {
     const served = this.acquire();
     if (!served) throw new Error('no model loaded');
     try {
-      const width = served.metadata.features.length;
-      const matrix = toFeatureMatrix(rows, served.metadata);
-      const ibu = this.tf.tidy(() => {
-        const y = served.model.predict(this.tf.tensor2d(matrix, [rows.length, width]));
-        return (Array.isArray(y) ? y[0] : y)?.dataSync() as Float32Array;
+      const p = served.metadata.preprocessing;
+      const matrix = toFeatureMatrix(rows, p);
+      const y = this.tf.tidy(() => {
+        const out = served.model.predict(this.tf.tensor2d(matrix, [rows.length, p.features.length]));
+        return (Array.isArray(out) ? out[0] : out)?.dataSync() as Float32Array;
       });
+      const ibu = new Float64Array(y.length);
+      for (let i = 0; i < y.length; i += 1) ibu[i] = modelToTarget(y[i] as number, p);
       return { ibu, version: served.version };
     } finally {
       this.release(served);

@@ -4,10 +4,10 @@
 // a micro-batcher in front of the holder.
 import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config.js';
+import { loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import type { Tf } from '../../lib/tfjs.js';
 import { MicroBatcher } from '../microBatcher.js';
-import { loadModelFromS3, readChampion, readMetadata } from '../modelArtifacts.js';
 import { ModelHolder } from '../modelHolder.js';
 
 declare module 'fastify' {
@@ -30,7 +30,7 @@ export default fp(
     const holder = new ModelHolder(
       tf,
       {
-        readChampion: () => readChampion(app.s3, bucket),
+        readChampion: async () => (await readChampion(app.s3, bucket))?.version,
         load: async (version) => {
           const metadata = await readMetadata(app.s3, bucket, version);
           if (!metadata) throw new Error(`models/ibu/${version}/metadata.json not found`);

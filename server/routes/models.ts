@@ -2,11 +2,8 @@
 // champion, and one version's full metadata.
 import type { FastifyPluginAsync } from 'fastify';
 import type { Config } from '../../lib/config.js';
+import { isVersion, listModels, readChampion, readMetadata } from '../../lib/modelRegistry.js';
 import { HttpError } from '../errors.js';
-import { listModels, readChampion, readMetadata } from '../modelArtifacts.js';
-
-// Versions are path segments of S3 keys; anything else is refused before it reaches S3.
-export const VERSION_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$';
 
 const metadata = { type: 'object', additionalProperties: true } as const;
 
@@ -33,9 +30,7 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
     },
     async () => {
       const [all, champion] = await Promise.all([listModels(app.s3, bucket), readChampion(app.s3, bucket)]);
-      const created = (m: Record<string, unknown>) => String(m.createdAt ?? m.created ?? '');
-      all.sort((a, b) => created(a).localeCompare(created(b)) || a.version.localeCompare(b.version));
-      return { champion: champion ?? null, serving: app.models.version ?? null, models: all };
+      return { champion: champion?.version ?? null, serving: app.models.version ?? null, models: all };
     },
   );
 
@@ -49,7 +44,7 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
       },
     },
     async () => {
-      const version = await readChampion(app.s3, bucket);
+      const version = (await readChampion(app.s3, bucket))?.version;
       const meta = version === undefined ? undefined : await readMetadata(app.s3, bucket, version);
       if (!meta) throw new HttpError(404, 'not_found', 'no champion model yet');
       return meta;
@@ -65,13 +60,22 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
         params: {
           type: 'object',
           required: ['version'],
-          properties: { version: { type: 'string', pattern: VERSION_PATTERN } },
+          properties: { version: { type: 'string', maxLength: 64 } },
         },
         response: { 200: metadata, 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
       },
     },
     async (request) => {
       const { version } = request.params as { version: string };
+      // Versions are S3 key segments of one shape (lib/modelRegistry); anything else never reaches S3.
+      if (!isVersion(version)) {
+        throw new HttpError(
+          400,
+          'invalid_request',
+          'version: expected like 20261124T012345678Z-a1b2c3',
+          'version',
+        );
+      }
       const meta = await readMetadata(app.s3, bucket, version);
       if (!meta) throw new HttpError(404, 'not_found', `no model version ${version}`, 'version');
       return meta;

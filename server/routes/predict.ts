@@ -4,7 +4,7 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { bitternessOf } from '../bitterness.js';
 import { HttpError } from '../errors.js';
 import type { FeatureRow } from '../modelHolder.js';
-import { batchRequest, batchResponse, beerFeatures, prediction } from './predict.schema.js';
+import { batchRequest, batchResponse } from './predict.schema.js';
 
 export interface PredictRoutesOptions {
   batchMax: number;
@@ -19,8 +19,6 @@ const errors = {
 };
 
 const predict: FastifyPluginAsync<PredictRoutesOptions> = async (app, { batchMax, requireKey }) => {
-  app.addSchema(beerFeatures);
-  app.addSchema(prediction);
   if (requireKey) app.addHook('onRequest', app.requireApiKey);
 
   const run = async (request: FastifyRequest, rows: readonly FeatureRow[]) => {

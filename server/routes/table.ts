@@ -1,8 +1,8 @@
 // GET /table: a page of the cleaned table, with the row count and the time of the last write.
 import type { FastifyPluginAsync } from 'fastify';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
+import { type CleanedTable, loadCleanedTable } from '../../lib/cleanedTable.js';
 import type { Config } from '../../lib/config.js';
-import { CleanedTableView } from '../cleanedTableView.js';
 
 const nullableNumber = { type: ['number', 'null'] };
 const row = {
@@ -14,8 +14,21 @@ const row = {
   },
 };
 
+const TABLE_CACHE_MS = 2000;
+
 const table: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
-  const view = new CleanedTableView(app.s3, config.buckets.cleaned);
+  // Pages of one listing share one read: the table is re-read at most every TABLE_CACHE_MS.
+  let cached: { at: number; table: Promise<CleanedTable> } | undefined;
+  const read = () => {
+    if (!cached || Date.now() - cached.at > TABLE_CACHE_MS) {
+      const table = loadCleanedTable(app.s3, config.buckets.cleaned);
+      cached = { at: Date.now(), table };
+      table.catch(() => {
+        cached = undefined;
+      });
+    }
+    return cached.table;
+  };
   app.get(
     '/table',
     {
@@ -61,12 +74,12 @@ const table: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =>
           .code(400)
           .send({ error: 'invalid_request', message: 'limit: must be 1-1000', field: 'limit' });
       }
-      const { rows, lastUpdate } = await view.read();
+      const { rows, lastModified } = await read();
       return {
         total: rows.length,
         offset,
         limit,
-        lastUpdate: lastUpdate?.toISOString() ?? null,
+        lastUpdate: lastModified?.toISOString() ?? null,
         columns: [...CLEANED_COLUMNS],
         rows: rows.slice(offset, offset + limit),
       };

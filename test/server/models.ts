@@ -1,19 +1,26 @@
-// Writes test models into the S3 stand-in in the registry layout (DESIGN.md "Models"): a tiny
-// tfjs Sequential model saved through a save handler, its metadata.json, and champion.json.
+// Writes test models into the registry (lib/modelRegistry): a tiny seeded tfjs network saved
+// through the trainer's own S3 save handler, with metadata carrying a fixed preprocessing.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LayersModel } from '@tensorflow/tfjs';
-import { putObject } from '../../lib/s3.js';
+import {
+  FEATURES,
+  type FeatureInput,
+  modelToTarget,
+  type Preprocessing,
+  toFeatureMatrix,
+} from '../../lib/features.js';
+import { type ModelMetadata, newVersion, saveModel, writeChampion } from '../../lib/modelRegistry.js';
 import type { Tf } from '../../lib/tfjs.js';
 
-export const FEATURES = ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'];
-
-export const PREPROCESSING = {
+export const PREPROCESSING: Preprocessing = {
+  features: [...FEATURES],
   medians: { abv: 6, target_fg: 1012, target_og: 1060, ebc: 20, srm: 10, ph: 4.4 },
-  means: { abv: 7, target_fg: 1013, target_og: 1065, ebc: 50, srm: 25, ph: 4.4 },
-  stds: { abv: 3, target_fg: 8, target_og: 20, ebc: 80, srm: 40, ph: 0.5 },
+  logFeatures: ['abv', 'ebc', 'srm'],
+  means: { abv: 1.9, target_fg: 1013, target_og: 1065, ebc: 3.2, srm: 2.5, ph: 4.4 },
+  stds: { abv: 0.4, target_fg: 8, target_og: 20, ebc: 1, srm: 1, ph: 0.5 },
+  target: { name: 'ibu', transform: 'log1p', mean: 3.6, std: 0.8, lo: 0, hi: 7 },
 };
 
-/** A small two-layer network with seeded weights scaled so outputs land in IBU territory. */
 export function tinyModel(tf: Tf, seed: number): LayersModel {
   const model = tf.sequential();
   model.add(
@@ -26,69 +33,61 @@ export function tinyModel(tf: Tf, seed: number): LayersModel {
     }),
   );
   model.add(
-    tf.layers.dense({
-      units: 1,
-      kernelInitializer: tf.initializers.randomUniform({ minval: 5, maxval: 20, seed: seed + 1 }),
-      biasInitializer: tf.initializers.constant({ value: 40 + seed }),
-    }),
+    tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotUniform({ seed: seed + 1 }) }),
   );
   return model;
 }
 
+export function metadataFor(version: string, promoted: boolean): ModelMetadata {
+  const metrics = { mae: 10, mse: 144, rmse: 12, r2: 0.5 };
+  return {
+    version,
+    createdAt: new Date().toISOString(),
+    dataset: {
+      rows: 325,
+      trainRows: 200,
+      validationRows: 60,
+      testRows: 65,
+      objectKeys: [],
+      contentHash: 'x',
+    },
+    features: [...FEATURES],
+    preprocessing: PREPROCESSING,
+    metrics: { model: metrics, baseline: { ...metrics, mae: 15 } },
+    history: [{ epoch: 1, loss: 1, val_loss: 1 }],
+    bestEpoch: 1,
+    parameters: {},
+    backend: 'test',
+    trainingSeconds: 0,
+    promoted,
+    reason: 'test model',
+  };
+}
+
+/** Saves a model under a fresh version; makes it the champion unless told not to. */
 export async function publishModel(
-  tf: Tf,
   s3: S3Client,
   bucket: string,
-  version: string,
   model: LayersModel,
-  options: { champion?: boolean; createdAt?: string } = {},
-): Promise<void> {
-  const base = `models/ibu/${version}/`;
-  await model.save({
-    save: async (artifacts) => {
-      const weights = artifacts.weightData as ArrayBuffer;
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: ['./weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      await putObject(s3, bucket, `${base}model.json`, JSON.stringify(modelJson), 'application/json');
-      await putObject(s3, bucket, `${base}weights.bin`, new Uint8Array(weights), 'application/octet-stream');
-      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
-    },
-  });
-  const metadata = {
-    version,
-    createdAt: options.createdAt ?? new Date().toISOString(),
-    features: FEATURES,
-    preprocessing: PREPROCESSING,
-    metrics: { model: { mae: 10, rmse: 12, r2: 0.5 }, baseline: { mae: 15, rmse: 18, r2: 0.2 } },
-    promotion: { promoted: options.champion !== false, reason: 'test model' },
-  };
-  await putObject(s3, bucket, `${base}metadata.json`, JSON.stringify(metadata), 'application/json');
-  if (options.champion !== false) await setChampion(s3, bucket, version);
+  options: { champion?: boolean } = {},
+): Promise<string> {
+  // Versions carry millisecond timestamps; keep two test models from sharing one.
+  await new Promise((resolve) => setTimeout(resolve, 2));
+  const version = newVersion();
+  await saveModel(s3, bucket, model, metadataFor(version, options.champion !== false));
+  if (options.champion !== false) await writeChampion(s3, bucket, version);
+  return version;
 }
 
-export async function setChampion(s3: S3Client, bucket: string, version: string): Promise<void> {
-  await putObject(s3, bucket, 'models/ibu/champion.json', JSON.stringify({ version }), 'application/json');
-}
-
-/** The model's own output for raw feature rows, preprocessed as the metadata says. */
-export function expectedIbu(
-  tf: Tf,
-  model: LayersModel,
-  rows: Array<Record<string, number | undefined>>,
-): number[] {
-  const matrix = rows.map((row) =>
-    FEATURES.map((f) => {
-      const key = f as keyof typeof PREPROCESSING.means;
-      const v = row[f] ?? PREPROCESSING.medians[key];
-      return (v - PREPROCESSING.means[key]) / PREPROCESSING.stds[key];
-    }),
+/** The model's own output for raw feature rows, with the training preprocessing applied. */
+export function expectedIbu(tf: Tf, model: LayersModel, rows: FeatureInput[]): number[] {
+  const matrix = toFeatureMatrix(rows, PREPROCESSING);
+  const y = tf.tidy(() =>
+    Array.from(
+      (
+        model.predict(tf.tensor2d(matrix, [rows.length, FEATURES.length])) as ReturnType<Tf['tensor2d']>
+      ).dataSync(),
+    ),
   );
-  return tf.tidy(() =>
-    Array.from((model.predict(tf.tensor2d(matrix)) as ReturnType<Tf['tensor2d']>).dataSync()),
-  );
+  return y.map((v) => modelToTarget(v, PREPROCESSING));
 }

@@ -7,12 +7,13 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
+import { writeChampion } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { expectedIbu, publishModel, setChampion, tinyModel } from './models.js';
+import { expectedIbu, publishModel, tinyModel } from './models.js';
 
 const KEY = 'test-key-0123456789';
 let stack: TestStack;
@@ -21,6 +22,7 @@ let s3: S3Client;
 let app: FastifyInstance;
 let base: string;
 const models: Record<string, LayersModel> = {};
+const versions: Record<string, string> = {};
 const publisher = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 
 async function post(path: string, body: unknown, headers: Record<string, string> = {}) {
@@ -81,9 +83,9 @@ describe('server', () => {
     assert.equal((await post('/predict', { abv: 5, target_og: 1050 })).status, 503);
     models.v1 = tinyModel(tf, 1);
     // No message: the poll of champion.json must find it.
-    await publishModel(tf, s3, stack.config.buckets.models, 'v1', models.v1);
+    versions.v1 = await publishModel(s3, stack.config.buckets.models, models.v1);
     await until('ready', async () => (await get('/ready')).status === 200);
-    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: 'v1' });
+    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: versions.v1 });
   });
 
   test('predictions equal the model output, preprocessing included', async () => {
@@ -97,7 +99,7 @@ describe('server', () => {
     ]);
     const one = await post('/predict', full);
     assert.equal(one.status, 200);
-    assert.equal(one.body.model, 'v1');
+    assert.equal(one.body.model, versions.v1);
     assert.ok(
       Math.abs((one.body.ibu as number) - (wantFull as number)) < 1e-3,
       `${one.body.ibu} vs ${wantFull}`,
@@ -214,20 +216,22 @@ describe('server', () => {
   test('models and table routes', async () => {
     const list = await get('/models');
     assert.equal(list.status, 200);
-    assert.equal(list.body.champion, 'v1');
+    assert.equal(list.body.champion, versions.v1);
     assert.deepEqual(
       (list.body.models as Array<{ version: string }>).map((m) => m.version),
-      ['v1'],
+      [versions.v1],
     );
     const champion = await get('/models/champion');
-    assert.equal(champion.body.version, 'v1');
+    assert.equal(champion.body.version, versions.v1);
     assert.ok(champion.body.metrics);
-    assert.equal((await get('/models/v1')).body.version, 'v1');
-    assert.equal((await get('/models/v999')).status, 404);
+    assert.equal((await get(`/models/${versions.v1}`)).body.version, versions.v1);
+    assert.equal((await get('/models/20200101T000000000Z-abcdef')).status, 404);
+    assert.equal((await get('/models/v999')).body.field, 'version');
     assert.equal((await get('/models/..%2Fsecret')).status, 400);
 
     const empty = await get('/table');
     assert.equal(empty.body.total, 0);
+    assert.equal(empty.body.lastUpdate, null);
     const rows = Array.from({ length: 7 }, (_, i) => ({
       id: i + 1,
       name: `beer ${i + 1}`,
@@ -254,6 +258,7 @@ describe('server', () => {
       encodeCleanedCsv([{ ...rows[1], name: 'renamed' } as (typeof rows)[number]]),
       'text/csv',
     );
+    await new Promise((resolve) => setTimeout(resolve, 2100)); // past the table cache
     const page = await get('/table?offset=1&limit=2');
     assert.equal(page.status, 200);
     assert.equal(page.body.total, 7);
@@ -271,7 +276,7 @@ describe('server', () => {
 
   test('a promotion during sustained load swaps with zero failed requests', async () => {
     models.v2 = tinyModel(tf, 2);
-    await publishModel(tf, s3, stack.config.buckets.models, 'v2', models.v2, { champion: false });
+    versions.v2 = await publishModel(s3, stack.config.buckets.models, models.v2, { champion: false });
     const seen = new Map<string, number>();
     const failures: string[] = [];
     let stop = false;
@@ -288,30 +293,38 @@ describe('server', () => {
     };
     const workers = Array.from({ length: 20 }, worker);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await setChampion(s3, stack.config.buckets.models, 'v2');
-    await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: 'v2' }));
-    await until('v2 in responses', async () => (seen.get('v2') ?? 0) > 50);
+    await writeChampion(s3, stack.config.buckets.models, versions.v2);
+    await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: versions.v2 }));
+    await until('v2 in responses', async () => (seen.get(versions.v2 as string) ?? 0) > 50);
     stop = true;
     await Promise.all(workers);
     assert.deepEqual(failures, []);
-    assert.ok((seen.get('v1') ?? 0) > 0, 'v1 answered before the swap');
+    assert.ok((seen.get(versions.v1 as string) ?? 0) > 0, 'v1 answered before the swap');
     const want = expectedIbu(tf, models.v2 as LayersModel, [{ abv: 6, target_og: 1060 }])[0] as number;
     const r = await post('/predict', { abv: 6, target_og: 1060 });
-    assert.equal(r.body.model, 'v2');
+    assert.equal(r.body.model, versions.v2);
     assert.ok(Math.abs((r.body.ibu as number) - want) < 1e-3);
   });
 
   test('a broken model artifact leaves the old model serving', async () => {
     const bucket = stack.config.buckets.models;
-    await publishModel(tf, s3, bucket, 'v3', tinyModel(tf, 3), { champion: false });
+    const broken = tinyModel(tf, 3);
+    const v3 = await publishModel(s3, bucket, broken, { champion: false });
+    broken.dispose();
     // Truncated weights: the artifact no longer matches its manifest.
-    await putObject(s3, bucket, 'models/ibu/v3/weights.bin', new Uint8Array(10), 'application/octet-stream');
-    await setChampion(s3, bucket, 'v3');
-    await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: 'v3' }));
+    await putObject(
+      s3,
+      bucket,
+      `models/ibu/${v3}/weights.bin`,
+      new Uint8Array(10),
+      'application/octet-stream',
+    );
+    await writeChampion(s3, bucket, v3);
+    await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: v3 }));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const r = await post('/predict', { abv: 6, target_og: 1060 });
     assert.equal(r.status, 200);
-    assert.equal(r.body.model, 'v2');
-    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: 'v2' });
+    assert.equal(r.body.model, versions.v2);
+    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: versions.v2 });
   });
 });
