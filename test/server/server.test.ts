@@ -120,9 +120,9 @@ describe('server', () => {
       models.v1 as LayersModel,
       Array.from({ length: 40 }, (_, i) => ({ abv: 3 + i * 0.5, target_og: 1040 + i })),
     );
-    many.forEach((r, i) =>
-      assert.ok(Math.abs((r.body.ibu as number) - (want[i] as number)) < 1e-3, `req ${i}`),
-    );
+    for (const [i, r] of many.entries()) {
+      assert.ok(Math.abs((r.body.ibu as number) - (want[i] as number)) < 1e-3, `req ${i}`);
+    }
   });
 
   test('bad inputs get a 400 naming the field', async () => {
