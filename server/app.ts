@@ -66,6 +66,17 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   // JSON only: a text/plain body is refused (400 naming content-type), not parsed into a string.
   app.removeContentTypeParser('text/plain');
+  // On close, sockets become idle as their last response goes out; close them as they do, so a
+  // keep-alive client cannot hold the exit for keepAliveTimeout.
+  let idleSweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(idleSweep);
+    done();
+  });
   app.setErrorHandler(errorHandler);
   app.setNotFoundHandler(notFoundHandler);
   // Shared schemas live on the root so every route (and the benchmark's bare route) can $ref them.
