@@ -3,7 +3,6 @@
 // rate limit, logging) that answers a constant: the ratio is what the model and micro-batching
 // cost. The server runs in a child process so the load generator does not share its event loop.
 import { fork } from 'node:child_process';
-import { open } from 'node:fs/promises';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { s3Client } from '../lib/aws.js';
@@ -23,13 +22,14 @@ async function serve(): Promise<void> {
   const s3 = s3Client(stack.config);
   await publishModel(s3, stack.config.buckets.models, tinyModel(tf, 1));
   // Request logs are written as in production (info level), to /dev/null.
-  const devNull = await open('/dev/null', 'w');
-  const logger = pino({ level: 'info' }, pino.destination({ fd: devNull.fd, sync: false }));
+  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
   const app = await buildApp({
     config: stack.config,
     tf,
     logger,
-    batchWindowMs: Number(process.env.BATCH_WINDOW_MS ?? 0),
+    // Knobs for comparing variants: BENCH_BATCH_WINDOW_MS, BENCH_BATCH_MAX_ROWS (1 = no batching).
+    batchWindowMs: Number(process.env.BENCH_BATCH_WINDOW_MS ?? 0),
+    batchMaxRows: Number(process.env.BENCH_BATCH_MAX_ROWS ?? 1024),
     extraRoutes: (instance) => {
       instance.post(
         '/bare',

@@ -32,6 +32,8 @@ export interface AppOptions {
   /** The process logger (pino); default: a pino logger at LOG_LEVEL. */
   logger?: FastifyBaseLogger;
   batchWindowMs?: number;
+  /** Rows per tfjs call at most (1 turns micro-batching off; the benchmark compares). */
+  batchMaxRows?: number;
   /** Extra routes registered on the same instance (the benchmark's bare route). */
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
@@ -90,7 +92,12 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auth, { keys });
   await app.register(s3, { config });
   await app.register(redis, { config });
-  await app.register(modelHolder, { config, tf, batchWindowMs: options.batchWindowMs });
+  await app.register(modelHolder, {
+    config,
+    tf,
+    batchWindowMs: options.batchWindowMs,
+    batchMaxRows: options.batchMaxRows,
+  });
 
   await app.register(health);
   await app.register(predict, {

@@ -22,10 +22,11 @@ export interface ModelHolderOptions {
   tf: Tf;
   /** 0 = one event-loop turn (default). */
   batchWindowMs?: number;
+  batchMaxRows?: number;
 }
 
 export default fp(
-  async (app, { config, tf, batchWindowMs = 0 }: ModelHolderOptions) => {
+  async (app, { config, tf, batchWindowMs = 0, batchMaxRows = 1024 }: ModelHolderOptions) => {
     const bucket = config.buckets.models;
     const holder = new ModelHolder(
       tf,
@@ -43,7 +44,7 @@ export default fp(
     app.decorate('models', holder);
     app.decorate(
       'predictions',
-      new MicroBatcher((rows) => holder.predict(rows), { windowMs: batchWindowMs, maxRows: 1024 }),
+      new MicroBatcher((rows) => holder.predict(rows), { windowMs: batchWindowMs, maxRows: batchMaxRows }),
     );
 
     const subscriber = createRedis(config.redisUrl);
