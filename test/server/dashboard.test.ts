@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
-import { Worker } from 'bullmq';
+import { UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
 import { createRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
@@ -28,6 +28,7 @@ let app: FastifyInstance;
 let worker: Worker<RetrainJobData> | undefined;
 const workerConnection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const completed: RetrainJobData[] = [];
+let attempts = 0;
 
 before(async () => {
   stack = await startTestStack({ stream: false, env: { API_KEYS: KEY } });
@@ -39,6 +40,9 @@ before(async () => {
     RETRAIN_QUEUE,
     async (job) => {
       await releaseRetrainDedup(app.retrainQueue);
+      attempts += 1;
+      // The first run fails for good, so the operator has a failed job to retry from the page.
+      if (attempts === 1) throw new UnrecoverableError('first run fails on purpose');
       for (const progress of [25, 50, 100]) {
         await job.updateProgress(progress);
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -61,7 +65,7 @@ after(async () => {
   await stack?.close();
 });
 
-test('an operator adds a retrain job from the dashboard and sees it complete', {
+test('an operator adds a retrain job from the dashboard, retries it when it fails, and sees it complete', {
   skip,
   timeout: 90_000,
 }, async () => {
@@ -104,10 +108,21 @@ test('an operator adds a retrain job from the dashboard and sees it complete', {
     if (await name.count()) await name.fill('retrain');
     await dialog.getByRole('button', { name: /^add$/i }).click();
 
+    // The first run fails: retry it from the failed tab.
+    let deadline = Date.now() + 30_000;
+    while ((await app.retrainQueue.getJobCounts('failed')).failed === 0 && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=failed`);
+    await page.getByText('first run fails on purpose').first().waitFor({ timeout: 15_000 });
+    await page.getByRole('button', { name: /retry all/i }).click();
+    await page.getByRole('button', { name: /^confirm$/i }).click();
+
     // The worker completes it; the page's completed tab shows it.
-    const deadline = Date.now() + 30_000;
+    deadline = Date.now() + 30_000;
     while (completed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(completed, [{ reason: 'manual' }]);
+    assert.equal(attempts, 2);
     await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=completed`);
     await page.getByText('100%').first().waitFor({ timeout: 15_000 });
     await page.getByText('"manual"').first().waitFor();
