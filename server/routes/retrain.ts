@@ -14,6 +14,7 @@ const retrain: FastifyPluginAsync = async (app) => {
     {
       schema: {
         tags: ['retraining'],
+        security: [{ apiKey: [] }],
         summary: 'Queue a manual retrain; joins the retrain already waiting, if any',
         response: {
           202: {
@@ -41,6 +42,7 @@ const retrain: FastifyPluginAsync = async (app) => {
     {
       schema: {
         tags: ['retraining'],
+        security: [{ apiKey: [] }],
         summary: "A retrain job's state and progress",
         params: {
           type: 'object',
