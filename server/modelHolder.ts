@@ -24,11 +24,14 @@ export interface ModelSource {
 
 export type FeatureRow = FeatureInput;
 
+const FAILED_RETRY_MS = 5 * 60_000;
+
 export class ModelHolder {
   private current: ServedModel | undefined;
   private refreshing: Promise<void> | undefined;
   private again = false;
-  private readonly failed = new Set<string>();
+  /** Versions that failed to load, and when: a poll retries one only after FAILED_RETRY_MS. */
+  private readonly failed = new Map<string, number>();
   private closed = false;
 
   constructor(
@@ -48,7 +51,9 @@ export class ModelHolder {
   /**
    * Re-reads champion.json and swaps to it if it names another version. Calls made while one
    * runs are folded into one more run after it. `retryFailed` retries a version that failed to
-   * load before (a promotion message is a reason to; a poll is not).
+   * load before at once (a promotion message is a reason to); a poll retries it only after
+   * FAILED_RETRY_MS, so a broken artifact is not reloaded and logged every poll, but a load
+   * that failed on a passing S3 error is not stuck forever either.
    */
   refresh(retryFailed = false): Promise<void> {
     if (retryFailed) this.failed.clear();
@@ -77,14 +82,16 @@ export class ModelHolder {
       this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
       return;
     }
-    if (version === undefined || version === this.current?.version || this.failed.has(version)) return;
+    if (version === undefined || version === this.current?.version) return;
+    const failedAt = this.failed.get(version);
+    if (failedAt !== undefined && Date.now() - failedAt < FAILED_RETRY_MS) return;
     const started = performance.now();
     let loaded: { model: LayersModel; metadata: ModelMetadata };
     try {
       loaded = await this.source.load(version);
       this.warm(loaded.model, loaded.metadata);
     } catch (error) {
-      this.failed.add(version);
+      this.failed.set(version, Date.now());
       this.logger.error(
         { err: error, version, serving: this.current?.version ?? null },
         'model failed to load; the current model keeps serving',
