@@ -1,0 +1,114 @@
+// Assembles the server in one place: plugins first (each one job), then routes.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from 'fastify';
+import type { Config } from '../lib/config.js';
+import type { Tf } from '../lib/tfjs.js';
+import { ApiKeys } from './apiKeys.js';
+import { errorHandler, errorSchema, notFoundHandler } from './errors.js';
+import auth from './plugins/auth.js';
+import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
+import modelHolder from './plugins/modelHolder.js';
+import rateLimit from './plugins/rateLimit.js';
+import redis from './plugins/redis.js';
+import s3 from './plugins/s3.js';
+import swagger from './plugins/swagger.js';
+import health from './routes/health.js';
+import models from './routes/models.js';
+import predict from './routes/predict.js';
+import { beerFeatures, prediction } from './routes/predict.schema.js';
+import retrain from './routes/retrain.js';
+import table from './routes/table.js';
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by prediction routes for the request's log line. */
+    model: string | null;
+    rows: number;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  tf: Tf;
+  /** The process logger (pino); default: a pino logger at LOG_LEVEL. */
+  logger?: FastifyBaseLogger;
+  batchWindowMs?: number;
+  /** Rows per tfjs call at most (1 turns micro-batching off; the benchmark compares). */
+  batchMaxRows?: number;
+  /** Extra routes registered on the same instance (the benchmark's bare route). */
+  extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { config, tf } = options;
+  const app = Fastify({
+    ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
+    // One log line per request, written below with the model version, instead of two.
+    logController: new LogController({ disableRequestLogging: true }),
+    // Keep-alive sockets that are idle close at once on shutdown; busy ones finish first.
+    forceCloseConnections: 'idle',
+    bodyLimit: 1024 * 1024,
+    ajv: {
+      // A string where a number belongs is an error, not something to coerce; an unknown field
+      // is an error, not something to drop silently.
+      customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false },
+    },
+  });
+  app.decorateRequest('model', null);
+  app.decorateRequest('rows', 0);
+  app.addHook('onResponse', (request, reply, done) => {
+    const line = {
+      method: request.method,
+      url: request.url,
+      status: reply.statusCode,
+      ms: Math.round(reply.elapsedTime * 1000) / 1000,
+      ...(request.model === null ? {} : { model: request.model, rows: request.rows }),
+    };
+    request.log.info(line, 'request');
+    done();
+  });
+  // JSON only: a text/plain body is refused (400 naming content-type), not parsed into a string.
+  app.removeContentTypeParser('text/plain');
+  // On close, sockets become idle as their last response goes out; close them as they do, so a
+  // keep-alive client cannot hold the exit for keepAliveTimeout.
+  let idleSweep: NodeJS.Timeout | undefined;
+  app.addHook('preClose', (done) => {
+    idleSweep = setInterval(() => app.server.closeIdleConnections(), 50);
+    done();
+  });
+  app.addHook('onClose', (_instance, done) => {
+    clearInterval(idleSweep);
+    done();
+  });
+  app.setErrorHandler(errorHandler);
+  app.setNotFoundHandler(notFoundHandler);
+  // Shared schemas live on the root so every route (and the benchmark's bare route) can $ref them.
+  app.addSchema(errorSchema);
+  app.addSchema(beerFeatures);
+  app.addSchema(prediction);
+
+  const keys = new ApiKeys(config.server.apiKeys);
+  await app.register(swagger);
+  await app.register(rateLimit, { perMinute: config.server.rateLimitPerMinute });
+  await app.register(auth, { keys });
+  await app.register(s3, { config });
+  await app.register(redis, { config });
+  await app.register(modelHolder, {
+    config,
+    tf,
+    batchWindowMs: options.batchWindowMs,
+    batchMaxRows: options.batchMaxRows,
+  });
+
+  await app.register(health);
+  await app.register(predict, {
+    batchMax: config.server.predictBatchMax,
+    requireKey: config.server.predictRequiresKey,
+  });
+  await app.register(models, { config });
+  await app.register(table, { config });
+  await app.register(retrain);
+  await app.register(dashboard, { queue: app.retrainQueue, keys });
+  if (options.extraRoutes) await app.register(async (instance) => options.extraRoutes?.(instance));
+  app.log.debug({ dashboard: DASHBOARD_PATH }, 'routes registered');
+  return app;
+}

@@ -1,0 +1,174 @@
+// Holds the model being served and swaps it without failing a request: a new champion is
+// loaded fully and warmed with one prediction before one assignment makes it current; the old
+// model is disposed only once the predictions that acquired it have released it.
+import type { LayersModel } from '@tensorflow/tfjs';
+import type { FastifyBaseLogger } from 'fastify';
+import { type FeatureInput, modelToTarget, toFeatureMatrix } from '../lib/features.js';
+import type { ModelMetadata } from '../lib/modelRegistry.js';
+import type { Tf } from '../lib/tfjs.js';
+
+export interface ServedModel {
+  readonly version: string;
+  readonly metadata: ModelMetadata;
+  readonly model: LayersModel;
+  /** Predictions holding this model right now. */
+  refs: number;
+  retired: boolean;
+}
+
+/** Where models come from; the S3 registry in production, the same in tests. */
+export interface ModelSource {
+  readChampion(): Promise<string | undefined>;
+  load(version: string): Promise<{ model: LayersModel; metadata: ModelMetadata }>;
+}
+
+export type FeatureRow = FeatureInput;
+
+const FAILED_RETRY_MS = 5 * 60_000;
+
+export class ModelHolder {
+  private current: ServedModel | undefined;
+  private refreshing: Promise<void> | undefined;
+  private again = false;
+  /** Versions that failed to load, and when: a poll retries one only after FAILED_RETRY_MS. */
+  private readonly failed = new Map<string, number>();
+  private closed = false;
+
+  constructor(
+    private readonly tf: Tf,
+    private readonly source: ModelSource,
+    private readonly logger: Pick<FastifyBaseLogger, 'info' | 'error'>,
+  ) {}
+
+  get version(): string | undefined {
+    return this.current?.version;
+  }
+
+  get metadata(): ModelMetadata | undefined {
+    return this.current?.metadata;
+  }
+
+  /**
+   * Re-reads champion.json and swaps to it if it names another version. Calls made while one
+   * runs are folded into one more run after it. `retryFailed` retries a version that failed to
+   * load before at once (a promotion message is a reason to); a poll retries it only after
+   * FAILED_RETRY_MS, so a broken artifact is not reloaded and logged every poll, but a load
+   * that failed on a passing S3 error is not stuck forever either.
+   */
+  refresh(retryFailed = false): Promise<void> {
+    if (retryFailed) this.failed.clear();
+    if (this.refreshing) {
+      this.again = true;
+      return this.refreshing;
+    }
+    this.refreshing = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.refreshOnce();
+        } while (this.again && !this.closed);
+      } finally {
+        this.refreshing = undefined;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private async refreshOnce(): Promise<void> {
+    let version: string | undefined;
+    try {
+      version = await this.source.readChampion();
+    } catch (error) {
+      this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
+      return;
+    }
+    if (version === undefined || version === this.current?.version) return;
+    const failedAt = this.failed.get(version);
+    if (failedAt !== undefined && Date.now() - failedAt < FAILED_RETRY_MS) return;
+    const started = performance.now();
+    let loaded: { model: LayersModel; metadata: ModelMetadata };
+    try {
+      loaded = await this.source.load(version);
+      this.warm(loaded.model, loaded.metadata);
+    } catch (error) {
+      this.failed.set(version, Date.now());
+      this.logger.error(
+        { err: error, version, serving: this.current?.version ?? null },
+        'model failed to load; the current model keeps serving',
+      );
+      return;
+    }
+    if (this.closed) {
+      loaded.model.dispose();
+      return;
+    }
+    const previous = this.current;
+    this.current = { version, metadata: loaded.metadata, model: loaded.model, refs: 0, retired: false };
+    this.logger.info(
+      { version, previous: previous?.version ?? null, loadMs: Math.round(performance.now() - started) },
+      'model swapped in',
+    );
+    if (previous) this.retire(previous);
+  }
+
+  /** One prediction on a row of medians: compiles the kernels and proves the artifact works. */
+  private warm(model: LayersModel, metadata: ModelMetadata): void {
+    const p = metadata.preprocessing;
+    const matrix = toFeatureMatrix([{}], p);
+    const out = this.tf.tidy(() => {
+      const y = model.predict(this.tf.tensor2d(matrix, [1, p.features.length]));
+      return (Array.isArray(y) ? y[0] : y)?.dataSync();
+    });
+    if (out?.length !== 1 || !Number.isFinite(out[0])) {
+      throw new Error(`warm-up prediction gave ${out ? Array.from(out).join(',') : 'nothing'}`);
+    }
+  }
+
+  /** Takes a reference to the current model; pair with release(). */
+  acquire(): ServedModel | undefined {
+    const model = this.current;
+    if (model) model.refs += 1;
+    return model;
+  }
+
+  release(model: ServedModel): void {
+    model.refs -= 1;
+    if (model.retired && model.refs === 0) this.dispose(model);
+  }
+
+  /** IBU for each row (the training preprocessing applied, the target transform undone). */
+  predict(rows: FeatureRow[]): { ibu: Float64Array; version: string } {
+    const served = this.acquire();
+    if (!served) throw new Error('no model loaded');
+    try {
+      const p = served.metadata.preprocessing;
+      const matrix = toFeatureMatrix(rows, p);
+      const y = this.tf.tidy(() => {
+        const out = served.model.predict(this.tf.tensor2d(matrix, [rows.length, p.features.length]));
+        return (Array.isArray(out) ? out[0] : out)?.dataSync() as Float32Array;
+      });
+      const ibu = new Float64Array(y.length);
+      for (let i = 0; i < y.length; i += 1) ibu[i] = modelToTarget(y[i] as number, p);
+      return { ibu, version: served.version };
+    } finally {
+      this.release(served);
+    }
+  }
+
+  private retire(model: ServedModel): void {
+    model.retired = true;
+    if (model.refs === 0) this.dispose(model);
+  }
+
+  private dispose(model: ServedModel): void {
+    model.model.dispose();
+    this.logger.info({ version: model.version }, 'old model disposed');
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.refreshing;
+    if (this.current) this.retire(this.current);
+    this.current = undefined;
+  }
+}

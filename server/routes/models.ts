@@ -1,0 +1,86 @@
+// The model registry, read-only: every version with its metrics and promotion decision, the
+// champion, and one version's full metadata.
+import type { FastifyPluginAsync } from 'fastify';
+import type { Config } from '../../lib/config.js';
+import { isVersion, listModels, readChampion, readMetadata } from '../../lib/modelRegistry.js';
+import { HttpError } from '../errors.js';
+
+const metadata = { type: 'object', additionalProperties: true } as const;
+
+const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
+  const bucket = config.buckets.models;
+
+  app.get(
+    '/models',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'Every model version (oldest first) with metrics and promotion decisions',
+        response: {
+          200: {
+            type: 'object',
+            properties: {
+              champion: { type: ['string', 'null'] },
+              serving: { type: ['string', 'null'] },
+              models: { type: 'array', items: metadata },
+            },
+          },
+        },
+      },
+    },
+    async () => {
+      const [all, champion] = await Promise.all([listModels(app.s3, bucket), readChampion(app.s3, bucket)]);
+      return { champion: champion?.version ?? null, serving: app.models.version ?? null, models: all };
+    },
+  );
+
+  app.get(
+    '/models/champion',
+    {
+      schema: {
+        tags: ['models'],
+        summary: 'The champion named by champion.json, with its metadata',
+        response: { 200: metadata, 404: { $ref: 'Error#' } },
+      },
+    },
+    async () => {
+      const version = (await readChampion(app.s3, bucket))?.version;
+      const meta = version === undefined ? undefined : await readMetadata(app.s3, bucket, version);
+      if (!meta) throw new HttpError(404, 'not_found', 'no champion model yet');
+      return meta;
+    },
+  );
+
+  app.get(
+    '/models/:version',
+    {
+      schema: {
+        tags: ['models'],
+        summary: "One version's metadata",
+        params: {
+          type: 'object',
+          required: ['version'],
+          properties: { version: { type: 'string', maxLength: 64 } },
+        },
+        response: { 200: metadata, 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
+      },
+    },
+    async (request) => {
+      const { version } = request.params as { version: string };
+      // Versions are S3 key segments of one shape (lib/modelRegistry); anything else never reaches S3.
+      if (!isVersion(version)) {
+        throw new HttpError(
+          400,
+          'invalid_request',
+          'version: expected like 20261124T012345678Z-a1b2c3',
+          'version',
+        );
+      }
+      const meta = await readMetadata(app.s3, bucket, version);
+      if (!meta) throw new HttpError(404, 'not_found', `no model version ${version}`, 'version');
+      return meta;
+    },
+  );
+};
+
+export default models;

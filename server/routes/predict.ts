@@ -1,0 +1,69 @@
+// POST /predict and POST /predict/batch. Each request joins the current micro-batch; the log
+// line of a prediction carries the model version and the latency.
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { bitternessOf } from '../bitterness.js';
+import { HttpError } from '../errors.js';
+import type { FeatureRow } from '../modelHolder.js';
+import { batchRequest, batchResponse } from './predict.schema.js';
+
+export interface PredictRoutesOptions {
+  batchMax: number;
+  requireKey: boolean;
+}
+
+const errors = {
+  400: { $ref: 'Error#' },
+  401: { $ref: 'Error#' },
+  403: { $ref: 'Error#' },
+  503: { $ref: 'Error#' },
+};
+
+const predict: FastifyPluginAsync<PredictRoutesOptions> = async (app, { batchMax, requireKey }) => {
+  if (requireKey) app.addHook('onRequest', app.requireApiKey);
+
+  const run = async (request: FastifyRequest, rows: readonly FeatureRow[]) => {
+    if (app.models.version === undefined) throw new HttpError(503, 'not_ready', 'no model loaded yet');
+    const result = await app.predictions.submit(rows);
+    // The one log line of this request (app.ts, onResponse) carries the version and row count.
+    request.model = result.version;
+    request.rows = rows.length;
+    return result;
+  };
+
+  app.post(
+    '/predict',
+    {
+      schema: {
+        tags: ['predictions'],
+        summary: 'Predict the bitterness (IBU) of one beer',
+        body: { $ref: 'BeerFeatures#' },
+        response: { 200: { $ref: 'Prediction#' }, ...errors },
+      },
+    },
+    async (request) => {
+      const { ibu, version } = await run(request, [request.body as FeatureRow]);
+      const value = ibu[0] as number;
+      return { ibu: value, bitterness: bitternessOf(value), model: version };
+    },
+  );
+
+  app.post(
+    '/predict/batch',
+    {
+      schema: {
+        tags: ['predictions'],
+        summary: `Predict the bitterness of up to ${batchMax} beers`,
+        body: batchRequest(batchMax),
+        response: { 200: batchResponse, ...errors },
+      },
+    },
+    async (request) => {
+      const { instances } = request.body as { instances: FeatureRow[] };
+      const { ibu, version } = await run(request, instances);
+      const predictions = Array.from(ibu, (value) => ({ ibu: value, bitterness: bitternessOf(value) }));
+      return { predictions, model: version };
+    },
+  );
+};
+
+export default predict;
