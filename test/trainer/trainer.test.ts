@@ -140,10 +140,8 @@ describe('trainer', () => {
       'predicted-vs-actual.svg',
       'weights.bin',
     ]);
-    assert.deepEqual(
-      published.map((m) => JSON.parse(m)),
-      [{ version: result.version }],
-    );
+    // Other test files share the channel, so look for ours among what was heard.
+    assert.ok(published.map((m) => JSON.parse(m).version).includes(result.version), 'promotion published');
     assert.ok((job?.progress as { done?: boolean } | undefined)?.done, 'progress was reported');
 
     // The artifacts load back through the S3 IO handler and predict.
