@@ -146,6 +146,12 @@ export async function trainModel(
   options: TrainOptions,
 ): Promise<TrainResult> {
   const members = options.members ?? (train.y.length < 20_000 ? 5 : 1);
+  // Large data needs fewer passes: cap the work at about two million row-visits per member, so
+  // 100,000 rows train in well under a minute on the wasm backend.
+  options = {
+    ...options,
+    maxEpochs: Math.min(options.maxEpochs, Math.max(10, Math.ceil(2_000_000 / train.y.length))),
+  };
   const trained: TrainResult[] = [];
   for (let m = 0; m < members; m += 1) {
     trained.push(
