@@ -55,6 +55,15 @@ describe('loadConfig', () => {
     assert.equal(caught.problems.length, 8);
   });
 
+  it('puts REDIS_PASSWORD into the Redis URL (the AUTH token on AWS comes as its own secret)', () => {
+    const config = loadConfig({ REDIS_URL: 'rediss://cache.example:6380', REDIS_PASSWORD: 'p@ss/word' });
+    const url = new URL(config.redisUrl);
+    assert.equal(url.protocol, 'rediss:');
+    assert.equal(url.host, 'cache.example:6380');
+    assert.equal(decodeURIComponent(url.password), 'p@ss/word');
+    assert.equal(loadConfig({ REDIS_PASSWORD: ' ' }).redisUrl, 'redis://127.0.0.1:6379');
+  });
+
   it('treats blank values as unset', () => {
     assert.equal(loadConfig({ STREAM_NAME: '   ' }).streamName, 'beers');
   });

@@ -114,6 +114,17 @@ class Reader {
   }
 }
 
+/**
+ * On AWS the Redis AUTH token comes from Secrets Manager as its own variable (ECS injects secrets
+ * one value per variable), so it is merged into the URL here rather than composed by hand.
+ */
+function withPassword(url: string, password: string | undefined): string {
+  if (password === undefined) return url;
+  const parsed = new URL(url);
+  parsed.password = password; // the URL setter percent-encodes what needs it
+  return parsed.toString();
+}
+
 function read(env: Env) {
   const r = new Reader(env);
   const config = {
@@ -130,7 +141,10 @@ function read(env: Env) {
       cleaned: r.bucket('CLEANED_BUCKET', 'cleaned'),
       models: r.bucket('MODELS_BUCKET', 'models'),
     },
-    redisUrl: r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
+    redisUrl: withPassword(
+      r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
+      r.optionalString('REDIS_PASSWORD'),
+    ),
     // BullMQ's key prefix; tests give each run its own so they can share one Redis.
     queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
     local: {
