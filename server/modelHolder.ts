@@ -33,6 +33,8 @@ export class ModelHolder {
   /** Versions that failed to load, and when: a poll retries one only after FAILED_RETRY_MS. */
   private readonly failed = new Map<string, number>();
   private closed = false;
+  /** What the last successful read of champion.json said: undefined before any read succeeded. */
+  private championNamed: boolean | undefined;
 
   constructor(
     private readonly tf: Tf,
@@ -42,6 +44,16 @@ export class ModelHolder {
 
   get version(): string | undefined {
     return this.current?.version;
+  }
+
+  /**
+   * True when this server serves what the deployment has: the champion is loaded, or the registry
+   * has been read and names no champion yet (a fresh deployment, or no model has beaten the
+   * baseline). False while the first read is pending or a named champion is not loaded, so a
+   * rolling deploy never sends traffic to a task that lacks the live model.
+   */
+  get ready(): boolean {
+    return this.current !== undefined || this.championNamed === false;
   }
 
   get metadata(): ModelMetadata | undefined {
@@ -78,6 +90,7 @@ export class ModelHolder {
     let version: string | undefined;
     try {
       version = await this.source.readChampion();
+      this.championNamed = version !== undefined;
     } catch (error) {
       this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
       return;

@@ -1,5 +1,6 @@
-// Liveness and readiness: /health answers while the process runs; /ready only once a model is
-// loaded (a load balancer should not send predictions before then).
+// Liveness and readiness: /health answers while the process runs; /ready once the champion is
+// loaded, or once the registry is known to have none yet ("no-model": predictions answer 503, but
+// the API and the dashboard, where an operator starts the first retrain, must stay reachable).
 import type { FastifyPluginAsync } from 'fastify';
 
 const status = {
@@ -22,8 +23,9 @@ const health: FastifyPluginAsync = async (app) => {
     },
     async (_request, reply) => {
       const model = app.models.version;
-      if (model === undefined) return reply.code(503).send({ status: 'loading', model: null });
-      return { status: 'ready', model };
+      if (model !== undefined) return { status: 'ready', model };
+      if (app.models.ready) return { status: 'no-model', model: null };
+      return reply.code(503).send({ status: 'loading', model: null });
     },
   );
 };

@@ -76,15 +76,18 @@ after(async () => {
 });
 
 describe('server', () => {
-  test('is live at once and ready only once the champion is loaded (poll fallback)', async () => {
+  test('is live at once, ready without a model while none exists, then serves the champion (poll fallback)', async () => {
     assert.equal((await get('/health')).status, 200);
-    const notReady = await get('/ready');
-    assert.equal(notReady.status, 503);
-    assert.equal((await post('/predict', { abv: 5, target_og: 1050 })).status, 503);
+    // No champion yet (a fresh deployment): the API stays reachable, predictions say why they cannot.
+    await until('no-model', async () => (await get('/ready')).status === 200);
+    assert.deepEqual((await get('/ready')).body, { status: 'no-model', model: null });
+    const predict = await post('/predict', { abv: 5, target_og: 1050 });
+    assert.equal(predict.status, 503);
+    assert.equal((predict.body as { error: string }).error, 'not_ready');
     models.v1 = tinyModel(tf, 1);
     // No message: the poll of champion.json must find it.
     versions.v1 = await publishModel(s3, stack.config.buckets.models, models.v1);
-    await until('ready', async () => (await get('/ready')).status === 200);
+    await until('ready', async () => (await get('/ready')).body.model === versions.v1);
     assert.deepEqual((await get('/ready')).body, { status: 'ready', model: versions.v1 });
   });
 
