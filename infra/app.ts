@@ -1,0 +1,24 @@
+// The CDK app: `npx cdk synth` / `npx cdk deploy` (cdk.json runs this file through tsx).
+// Settings come from context (cdk.json, or -c key=value); cdk-nag's AWS Solutions checks run on
+// every synth and fail it on any finding that is not fixed or acknowledged with a reason.
+import { App, type Environment, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { loadSettings } from './settings.js';
+import { BrewstreamStack } from './stack.js';
+
+export function buildApp(
+  app: App = new App(),
+  // Deploys to the account and region of the CLI's credentials; synth needs neither.
+  env: Environment = { account: process.env.CDK_DEFAULT_ACCOUNT, region: process.env.CDK_DEFAULT_REGION },
+): { app: App; stack: BrewstreamStack } {
+  const settings = loadSettings((key) => app.node.tryGetContext(key));
+  const stackName = (app.node.tryGetContext('stackName') as string | undefined) ?? 'Brewstream';
+  const stack = new BrewstreamStack(app, stackName, settings, { env });
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  return { app, stack };
+}
+
+// Run directly (by cdk.json): synthesise.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  buildApp().app.synth();
+}

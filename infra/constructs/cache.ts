@@ -1,0 +1,71 @@
+// Redis for BullMQ and the model:promoted channel: ElastiCache in the private subnets, TLS in
+// transit, encrypted at rest, an AUTH token from Secrets Manager, reachable only from the security
+// groups that `allowFrom` names (the consumer, trainer and server services).
+import { Validations } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as elasticache from 'aws-cdk-lib/aws-elasticache';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import type { Settings } from '../settings.js';
+
+// Not Redis's default 6379: one less thing a scan of the VPC finds by guessing.
+const PORT = 6380;
+
+export class Cache extends Construct {
+  readonly securityGroup: ec2.SecurityGroup;
+  readonly authToken: secretsmanager.Secret;
+  /** `rediss://host:port`; the password comes separately as REDIS_PASSWORD. */
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, settings: Settings, vpc: ec2.IVpc) {
+    super(scope, id);
+    this.securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
+      vpc,
+      description: 'brewstream Redis: only the brewstream services may connect',
+      allowAllOutbound: false,
+    });
+    this.authToken = new secretsmanager.Secret(this, 'AuthToken', {
+      description: 'brewstream Redis AUTH token',
+      // ElastiCache tokens are 16-128 printable characters without @, " or /.
+      generateSecretString: { passwordLength: 64, excludePunctuation: true },
+    });
+    Validations.of(this.authToken).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'Rotating an ElastiCache AUTH token needs the ROTATE/SET sequence on the replication group; done by an operator, not a rotation Lambda.',
+    });
+
+    const subnets = new elasticache.CfnSubnetGroup(this, 'Subnets', {
+      description: 'brewstream Redis private subnets',
+      subnetIds: vpc.selectSubnets({ subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS }).subnetIds,
+    });
+    // BullMQ keeps jobs and locks in Redis: an evicted key is a lost job, so never evict.
+    const parameters = new elasticache.CfnParameterGroup(this, 'Parameters', {
+      cacheParameterGroupFamily: 'redis7',
+      description: 'brewstream: BullMQ needs maxmemory-policy noeviction',
+      properties: { 'maxmemory-policy': 'noeviction' },
+    });
+    const group = new elasticache.CfnReplicationGroup(this, 'Redis', {
+      replicationGroupDescription: 'brewstream queues and pub/sub',
+      engine: 'redis',
+      engineVersion: '7.1',
+      cacheNodeType: settings.cacheNodeType,
+      numCacheClusters: 1 + settings.cacheReplicas,
+      automaticFailoverEnabled: true,
+      multiAzEnabled: true,
+      port: PORT,
+      cacheSubnetGroupName: subnets.ref,
+      cacheParameterGroupName: parameters.ref,
+      securityGroupIds: [this.securityGroup.securityGroupId],
+      transitEncryptionEnabled: true,
+      atRestEncryptionEnabled: true,
+      authToken: this.authToken.secretValue.unsafeUnwrap(),
+      snapshotRetentionLimit: 1,
+    });
+    this.url = `rediss://${group.attrPrimaryEndPointAddress}:${PORT}`;
+  }
+
+  allowFrom(peer: ec2.ISecurityGroup): void {
+    this.securityGroup.addIngressRule(peer, ec2.Port.tcp(PORT), 'brewstream service to Redis');
+  }
+}

@@ -1,0 +1,258 @@
+// The three long-running roles on ECS Fargate, all from the one image (Dockerfile) with the role
+// as its command: the cleaned KCL consumer, the trainer worker, and the server behind a load
+// balancer. Each has its own log group, task role and security group.
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
+import * as ecs from 'aws-cdk-lib/aws-ecs';
+import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import type * as iam from 'aws-cdk-lib/aws-iam';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import { Construct } from 'constructs';
+import { repoRoot } from '../paths.js';
+import type { Settings } from '../settings.js';
+import type { Cache } from './cache.js';
+import { acknowledgeWildcard, grantKclConsumer, grantPrefix } from './grants.js';
+import type { Storage } from './storage.js';
+import type { Stream } from './stream.js';
+
+export type Role = 'consumer' | 'trainer' | 'server';
+
+/** The container command of each role: `node dist/bin/brewstream.js <command>` (the image's entrypoint). */
+export const ROLE_COMMANDS: Record<Role, string[]> = {
+  consumer: ['consumer', 'cleaned'],
+  trainer: ['trainer'],
+  server: ['server'],
+};
+
+const SERVER_PORT = 3000;
+
+interface ServicesProps {
+  settings: Settings;
+  vpc: ec2.IVpc;
+  storage: Storage;
+  stream: Stream;
+  cache: Cache;
+}
+
+export class Services extends Construct {
+  readonly cluster: ecs.Cluster;
+  readonly logGroups: Record<Role, logs.LogGroup>;
+  readonly services: Record<Role, ecs.FargateService>;
+  readonly leaseTable: dynamodb.Table;
+  readonly apiKeys: secretsmanager.Secret;
+  readonly loadBalancer: elbv2.ApplicationLoadBalancer;
+  readonly targetGroup: elbv2.ApplicationTargetGroup;
+  readonly url: string;
+
+  constructor(scope: Construct, id: string, props: ServicesProps) {
+    super(scope, id);
+    const { settings, vpc, storage, stream, cache } = props;
+
+    this.cluster = new ecs.Cluster(this, 'Cluster', {
+      vpc,
+      containerInsightsV2: ecs.ContainerInsights.ENABLED,
+    });
+    // Built by `cdk deploy` from the repository's Dockerfile. amd64: tfjs-node ships libtensorflow
+    // for x86_64 Linux only.
+    const image = ecs.ContainerImage.fromAsset(repoRoot, { platform: Platform.LINUX_AMD64 });
+
+    this.apiKeys = new secretsmanager.Secret(this, 'ApiKeys', {
+      description: 'brewstream server API keys (API_KEYS: comma-separated)',
+      generateSecretString: { passwordLength: 40, excludePunctuation: true },
+    });
+    Validations.of(this.apiKeys).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'API keys are handed out to people and rotated by an operator (add the new key, then drop the old one), not by a Lambda.',
+    });
+
+    // KCL's lease and checkpoint table (named after the application, as the MultiLangDaemon expects),
+    // created here so the consumer needs no dynamodb:CreateTable and the table goes with the stack.
+    this.leaseTable = new dynamodb.Table(this, 'LeaseTable', {
+      tableName: settings.applicationName,
+      partitionKey: { name: 'leaseKey', type: dynamodb.AttributeType.STRING },
+      billingMode: dynamodb.BillingMode.PAY_PER_REQUEST,
+      pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
+      encryption: dynamodb.TableEncryption.AWS_MANAGED,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+
+    const shared: Record<string, string> = {
+      AWS_REGION: Stack.of(this).region,
+      LOG_LEVEL: 'info',
+      STREAM_NAME: stream.stream.streamName,
+      RAW_BUCKET: storage.raw.bucketName,
+      CLEANED_BUCKET: storage.cleaned.bucketName,
+      MODELS_BUCKET: storage.models.bucketName,
+      REDIS_URL: cache.url,
+    };
+    const redisPassword = ecs.Secret.fromSecretsManager(cache.authToken);
+
+    const role = (name: Role, size: { cpu: number; memoryMiB: number }, extra: ContainerExtras) => {
+      const logGroup = new logs.LogGroup(this, `${title(name)}Logs`, {
+        logGroupName: `/brewstream/${Stack.of(this).stackName}/${name}`,
+        retention: settings.logRetentionDays,
+        removalPolicy: RemovalPolicy.DESTROY,
+      });
+      const task = new ecs.FargateTaskDefinition(this, `${title(name)}Task`, {
+        cpu: size.cpu,
+        memoryLimitMiB: size.memoryMiB,
+        runtimePlatform: {
+          cpuArchitecture: ecs.CpuArchitecture.X86_64,
+          operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
+        },
+      });
+      task.addContainer(name, {
+        image,
+        command: ROLE_COMMANDS[name],
+        environment: { ...shared, ...extra.environment },
+        secrets: { REDIS_PASSWORD: redisPassword, ...extra.secrets },
+        logging: ecs.LogDrivers.awsLogs({ logGroup, streamPrefix: name }),
+        portMappings: extra.port ? [{ containerPort: extra.port }] : [],
+        // Fargate's longest: time to flush a batch and checkpoint, or finish a training epoch.
+        stopTimeout: Duration.seconds(extra.stopTimeoutS),
+      });
+      // Pulling from ECR starts with GetAuthorizationToken, which has no resource type.
+      task.obtainExecutionRole();
+      acknowledgeWildcard(
+        task.executionRole as iam.IRole,
+        'Resource::*',
+        'ecr:GetAuthorizationToken (image pull) has no resource-level permissions; every other statement names its resource.',
+      );
+      Validations.of(task).acknowledge({
+        id: 'AwsSolutions-ECS2',
+        reason:
+          'The environment holds resource names and tuning only; the Redis token and API keys come from Secrets Manager.',
+      });
+      const service = new ecs.FargateService(this, `${title(name)}Service`, {
+        cluster: this.cluster,
+        taskDefinition: task,
+        desiredCount: extra.desiredCount,
+        vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_WITH_EGRESS },
+        circuitBreaker: { rollback: true },
+        // The trainer and consumer hand work back on SIGTERM; no need for a second copy during a deploy.
+        minHealthyPercent: extra.port ? 100 : 0,
+        maxHealthyPercent: 200,
+      });
+      cache.allowFrom(service.connections.securityGroups[0] as ec2.ISecurityGroup);
+      return { logGroup, task, service };
+    };
+
+    const consumer = role('consumer', settings.consumer, {
+      environment: {
+        KCL_DAEMON: 'amazon',
+        KCL_APPLICATION_NAME: settings.applicationName,
+        // A shard serves 5 GetRecords a second to all readers together, and Firehose takes one.
+        KCL_POLL_INTERVAL_MS: String(settings.consumer.pollIntervalMs),
+      },
+      desiredCount: settings.consumer.tasks,
+      stopTimeoutS: 120,
+    });
+    grantKclConsumer(consumer.task.taskRole, {
+      stream: stream.stream,
+      leaseTableArn: this.leaseTable.tableArn,
+      applicationName: settings.applicationName,
+    });
+    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rows/', { write: true });
+    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rejected/', { write: true });
+
+    const trainer = role('trainer', settings.trainer, {
+      environment: {},
+      desiredCount: 1,
+      stopTimeoutS: 120,
+    });
+    grantPrefix(trainer.task.taskRole, storage.cleaned, 'rows/', { read: true });
+    grantPrefix(trainer.task.taskRole, storage.models, 'models/', { read: true, write: true });
+
+    const server = role('server', settings.server, {
+      environment: {
+        HOST: '0.0.0.0',
+        PORT: String(SERVER_PORT),
+        PREDICT_REQUIRES_KEY: String(settings.predictRequiresKey),
+      },
+      secrets: { API_KEYS: ecs.Secret.fromSecretsManager(this.apiKeys) },
+      port: SERVER_PORT,
+      desiredCount: settings.server.minTasks,
+      stopTimeoutS: 30,
+    });
+    grantPrefix(server.task.taskRole, storage.cleaned, 'rows/', { read: true });
+    grantPrefix(server.task.taskRole, storage.models, 'models/', { read: true });
+
+    this.logGroups = { consumer: consumer.logGroup, trainer: trainer.logGroup, server: server.logGroup };
+    this.services = { consumer: consumer.service, trainer: trainer.service, server: server.service };
+
+    // The public side: an Application Load Balancer in the public subnets.
+    const albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSecurityGroup', {
+      vpc,
+      description: 'brewstream load balancer: HTTP(S) from allowedCidr',
+    });
+    this.loadBalancer = new elbv2.ApplicationLoadBalancer(this, 'Alb', {
+      vpc,
+      internetFacing: true,
+      securityGroup: albSecurityGroup,
+      dropInvalidHeaderFields: true,
+    });
+    this.loadBalancer.logAccessLogs(storage.accessLogs, 'alb');
+    const listener = settings.certificateArn
+      ? this.loadBalancer.addListener('Https', {
+          port: 443,
+          open: false,
+          certificates: [elbv2.ListenerCertificate.fromArn(settings.certificateArn)],
+          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        })
+      : this.loadBalancer.addListener('Http', { port: 80, open: false });
+    const ports = settings.certificateArn ? [80, 443] : [80];
+    for (const port of ports) {
+      albSecurityGroup.addIngressRule(ec2.Peer.ipv4(settings.allowedCidr), ec2.Port.tcp(port));
+    }
+    if (settings.certificateArn) this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
+    if (settings.allowedCidr === '0.0.0.0/0') {
+      Validations.of(albSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The prediction API is public by design; narrow it with the allowedCidr context value. Guarded routes need an API key.',
+      });
+    }
+
+    this.targetGroup = listener.addTargets('Server', {
+      port: SERVER_PORT,
+      protocol: elbv2.ApplicationProtocol.HTTP,
+      targets: [server.service],
+      // /ready is 503 until a model is loaded: a task without a model takes no traffic.
+      healthCheck: {
+        path: '/ready',
+        healthyHttpCodes: '200',
+        interval: Duration.seconds(15),
+        timeout: Duration.seconds(5),
+        healthyThresholdCount: 2,
+        unhealthyThresholdCount: 3,
+      },
+      deregistrationDelay: Duration.seconds(15),
+    });
+    const scaling = server.service.autoScaleTaskCount({
+      minCapacity: settings.server.minTasks,
+      maxCapacity: settings.server.maxTasks,
+    });
+    scaling.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: settings.server.cpuTargetPercent });
+    scaling.scaleOnRequestCount('Requests', {
+      requestsPerTarget: settings.server.requestsPerTarget,
+      targetGroup: this.targetGroup,
+    });
+
+    const scheme = settings.certificateArn ? 'https' : 'http';
+    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
+  }
+}
+
+interface ContainerExtras {
+  environment: Record<string, string>;
+  secrets?: Record<string, ecs.Secret>;
+  port?: number;
+  desiredCount: number;
+  stopTimeoutS: number;
+}
+
+const title = (s: string) => s[0]?.toUpperCase() + s.slice(1);

@@ -1,0 +1,102 @@
+// The three buckets of DESIGN.md (raw, cleaned, models), a bucket for access logs, and the Glue
+// table that makes the cleaned prefix queryable from Athena.
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as glue from 'aws-cdk-lib/aws-glue';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { Construct } from 'constructs';
+import { CLEANED_COLUMNS } from '../../lib/beer.js';
+import type { Settings } from '../settings.js';
+
+/** The cleaned row's columns, from the codec that writes them (DESIGN.md "Cleaned row"). */
+export const GLUE_COLUMNS: glue.Column[] = CLEANED_COLUMNS.map((name) => ({
+  name,
+  type: name === 'id' ? glue.Schema.BIG_INT : name === 'name' ? glue.Schema.STRING : glue.Schema.DOUBLE,
+}));
+
+export class Storage extends Construct {
+  readonly accessLogs: s3.Bucket;
+  readonly raw: s3.Bucket;
+  readonly cleaned: s3.Bucket;
+  readonly models: s3.Bucket;
+  readonly database: glue.Database;
+  readonly table: glue.S3Table;
+
+  constructor(scope: Construct, id: string, settings: Settings) {
+    super(scope, id);
+    // Access logs of the other buckets and of the load balancer. ALB log delivery only supports
+    // SSE-S3, hence S3-managed keys here and, for uniformity, on the data buckets too.
+    this.accessLogs = new s3.Bucket(this, 'AccessLogs', {
+      ...secure,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_PREFERRED,
+      lifecycleRules: [{ expiration: Duration.days(365) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const bucket = (name: string, extra: s3.BucketProps = {}) =>
+      new s3.Bucket(this, name, {
+        ...secure,
+        serverAccessLogsBucket: this.accessLogs,
+        serverAccessLogsPrefix: `s3/${name.toLowerCase()}/`,
+        removalPolicy: RemovalPolicy.RETAIN,
+        ...extra,
+      });
+    // Raw records are an archive for replays and audits: cheaper storage after a month, then gone.
+    this.raw = bucket('Raw', {
+      lifecycleRules: [
+        {
+          transitions: [
+            {
+              storageClass: s3.StorageClass.INFREQUENT_ACCESS,
+              transitionAfter: Duration.days(settings.rawInfrequentAccessDays),
+            },
+          ],
+          expiration: Duration.days(settings.rawExpirationDays),
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
+    this.cleaned = bucket('Cleaned', {
+      lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
+    });
+    // Every model version is kept (DESIGN.md "Models"); versioning guards champion.json.
+    this.models = bucket('Models', { versioned: true });
+
+    this.database = new glue.Database(this, 'Database', { databaseName: settings.glueDatabase });
+    this.table = new glue.S3Table(this, 'CleanedTable', {
+      database: this.database,
+      tableName: settings.glueTable,
+      description: 'brewstream cleaned beers: one CSV object per KCL batch (DESIGN.md "Cleaned objects")',
+      storage: glue.S3TableStorage.fromBucket(this.cleaned),
+      s3Prefix: 'rows/',
+      columns: GLUE_COLUMNS,
+      partitionKeys: [{ name: 'dt', type: glue.Schema.STRING }],
+      dataFormat: new glue.DataFormat({
+        inputFormat: glue.InputFormat.TEXT,
+        outputFormat: glue.OutputFormat.HIVE_IGNORE_KEY_TEXT,
+        serializationLibrary: glue.SerializationLibrary.OPEN_CSV,
+      }),
+      // New dates appear every day; projection spares a crawler or MSCK REPAIR.
+      partitionProjection: {
+        dt: glue.PartitionProjectionConfiguration.date({
+          min: '2024-01-01',
+          max: 'NOW',
+          format: 'yyyy-MM-dd',
+          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
+        }),
+      },
+      parameters: {
+        'storage.location.template': `s3://${this.cleaned.bucketName}/rows/dt=\${dt}/`,
+        // Every object starts with the header line (DESIGN.md "Cleaned row").
+        'skip.header.line.count': '1',
+        classification: 'csv',
+      },
+      hasEncryptedData: true,
+    });
+  }
+}
+
+const secure: s3.BucketProps = {
+  blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+  encryption: s3.BucketEncryption.S3_MANAGED,
+  enforceSSL: true,
+  minimumTLSVersion: 1.2,
+};

@@ -1,0 +1,58 @@
+// The whole pipeline as one stack, assembled from one construct per concern. Read top-down, it is
+// DESIGN.md's pipeline: storage, stream and raw delivery, Redis, the services, the producer, alarms.
+import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
+import { Cache } from './constructs/cache.js';
+import { Monitoring } from './constructs/monitoring.js';
+import { Network } from './constructs/network.js';
+import { Producer } from './constructs/producer.js';
+import { Services } from './constructs/services.js';
+import { Storage } from './constructs/storage.js';
+import { Stream } from './constructs/stream.js';
+import type { Settings } from './settings.js';
+
+export class BrewstreamStack extends Stack {
+  constructor(scope: Construct, id: string, settings: Settings, props: StackProps = {}) {
+    super(scope, id, {
+      description: 'brewstream: Kinesis stream processing and IBU model serving',
+      ...props,
+    });
+
+    const { vpc } = new Network(this, 'Network', settings);
+    const storage = new Storage(this, 'Storage', settings);
+    const stream = new Stream(this, 'Stream', settings, storage.raw);
+    const cache = new Cache(this, 'Cache', settings, vpc);
+    const services = new Services(this, 'Services', { settings, vpc, storage, stream, cache });
+    const producer = new Producer(this, 'Producer', settings, stream.stream);
+    const monitoring = new Monitoring(this, 'Monitoring', {
+      settings,
+      stream,
+      consumerLogs: services.logGroups.consumer,
+      trainerLogs: services.logGroups.trainer,
+      loadBalancer: services.loadBalancer,
+      producer: producer.fn,
+    });
+
+    const output = (id: string, value: string, description: string) =>
+      new CfnOutput(this, id, { value, description });
+    output('ApiUrl', services.url, 'Prediction API (POST /predict, /docs for OpenAPI)');
+    output('DashboardUrl', `${services.url}/admin/queues`, 'BullMQ dashboard (needs an API key)');
+    output('ApiKeysSecret', services.apiKeys.secretName, 'Secrets Manager secret holding API_KEYS');
+    output('StreamName', stream.stream.streamName, 'Kinesis stream the producer puts beers on');
+    output('RawBucket', storage.raw.bucketName, 'Firehose raw delivery (YYYY/MM/DD/HH/)');
+    output(
+      'CleanedBucket',
+      storage.cleaned.bucketName,
+      'Cleaned rows (rows/dt=.../) and dead letters (rejected/)',
+    );
+    output('ModelsBucket', storage.models.bucketName, 'Model registry (models/ibu/)');
+    output('GlueTable', `${settings.glueDatabase}.${settings.glueTable}`, 'Athena: the cleaned table');
+    output('ProducerFunction', producer.fn.functionName, 'Invoke with {"replay": true} to seed the stream');
+    output('AlarmTopic', monitoring.topic.topicArn, 'SNS topic of every alarm');
+    output(
+      'LogGroups',
+      `/brewstream/${this.stackName}/`,
+      'CloudWatch log groups: consumer, trainer, server, producer',
+    );
+  }
+}
