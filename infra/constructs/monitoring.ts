@@ -5,7 +5,7 @@
 //   trainer failures:      retrain jobs that failed ("jobFailed": true in the trainer's log)
 //   server 5xx:            errors from the server or from the load balancer in front of it
 //   producer errors:       ticks that failed after their retries
-import { Duration } from 'aws-cdk-lib';
+import { Duration, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
@@ -138,6 +138,7 @@ export class Monitoring extends Construct {
     };
 
     new cloudwatch.Dashboard(this, 'Dashboard', {
+      dashboardName: `brewstream-${Stack.of(this).stackName}`,
       widgets: [
         [
           new cloudwatch.GraphWidget({ title: 'Iterator age (ms, max)', left: [iteratorAge], width: 8 }),
