@@ -1,36 +1,49 @@
 # One image, one command per role:
-#   docker run brewstream producer | consumer cleaned | trainer | server
-# No Docker engine runs on the development machines: this file is reviewed, not built, there.
+#   docker run IMAGE producer | consumer cleaned | consumer raw | trainer | server
+# No Docker engine runs on the development machines, so this file is not built there:
+# `npm run lint:docker` and test/container/dockerfile.test.ts check what can be checked without one.
 
-# --- build: compile TypeScript with the full dependency set
+# --- build: compile TypeScript. No install scripts: tsc needs none, and tfjs-node's would
+# download libtensorflow only to be thrown away with this stage.
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
 RUN npm run build
 
-# --- runtime: Node, a Java runtime for Amazon's MultiLangDaemon, production dependencies,
-# tfjs-node (its install script downloads libtensorflow, which works where there is internet)
+# --- runtime
 FROM node:20-bookworm-slim AS runtime
+# Java for Amazon's MultiLangDaemon (`consumer` with KCL_DAEMON=amazon). No JAVA_HOME: Debian's
+# is per architecture (java-17-openjdk-amd64 or -arm64), while the /usr/bin/java link exists on
+# both, and consumers/kcl/main.ts uses it when JAVA_HOME is unset.
 RUN apt-get update \
- && apt-get install -y --no-install-recommends openjdk-17-jre-headless ca-certificates \
+ && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
  && rm -rf /var/lib/apt/lists/*
-ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 KCL_DAEMON=amazon JAVA_HOME=/usr/lib/jvm/java-17-openjdk-amd64
+ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 KCL_DAEMON=amazon
 WORKDIR /app
 COPY package.json package-lock.json ./
+# Node 20's npm (10.x) runs every install script and does not read package.json's allowScripts.
+# The optional @tensorflow/tfjs-node downloads libtensorflow and a prebuilt addon (linux x64 only);
+# where that fails npm drops it without failing, and lib/tfjs.ts falls back to wasm. Say which.
 RUN npm ci --omit=dev --no-audit --no-fund \
- && npm install --no-save --allow-scripts=@tensorflow/tfjs-node @tensorflow/tfjs-node@4.22.0
-COPY --from=build /app/dist ./dist
-# The properties template is read from source at start (consumers/kcl/properties.ts).
-COPY consumers/kcl/consumer.properties ./consumers/kcl/consumer.properties
-# Fetch the MultiLangDaemon jars now (kcl-bootstrap without -e only prepares them), so the
-# container needs no Maven access at run time.
-RUN STREAM_NAME=build node -e "import('./dist/consumers/kcl/properties.js').then(async (m) => { const { loadConfig } = await import('./dist/lib/config.js'); require('fs').writeFileSync('/tmp/build.properties', m.renderProperties(loadConfig(), { applicationName: 'build', command: ['node'] })); })" \
- && node node_modules/aws-kcl/bin/kcl-bootstrap -p /tmp/build.properties -j "$JAVA_HOME/bin/java" \
- && rm /tmp/build.properties \
- && chown -R node:node node_modules/aws-kcl/lib/jars
+ && if node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; \
+    then echo "tfjs-node: native backend"; else echo "tfjs-node: not installed, wasm backend"; fi
+# The template consumers/kcl/properties.ts reads (three levels up from dist/consumers/kcl).
+COPY consumers/kcl/consumer.properties consumers/kcl/consumer.properties
+# Fetch the MultiLangDaemon jars into node_modules/aws-kcl/lib/jars now, where `kcl-bootstrap -e`
+# looks at start, so the container needs no Maven access. Without -e it only downloads and prints
+# the java command; it wants an existing properties file and java, and exits 1 if a download fails.
+# Before the code is copied, so a code change does not download them again.
+RUN node node_modules/aws-kcl/bin/kcl-bootstrap \
+      --properties consumers/kcl/consumer.properties --java /usr/bin/java
+COPY --from=build /app/dist dist
+# Everything under /app stays root's: the app only writes to os.tmpdir() (the consumer's rendered
+# properties) and, for `train`, to its working directory, hence node's home.
 USER node
+WORKDIR /home/node
 EXPOSE 3000
-ENTRYPOINT ["node", "dist/bin/brewstream.js"]
+# No HEALTHCHECK: only `server` listens (GET /health); the other roles have no port, so one image
+# check would mark them unhealthy. The server's health check belongs to its task definition.
+ENTRYPOINT ["node", "/app/dist/bin/brewstream.js"]
 CMD ["server"]

@@ -29,4 +29,41 @@ describe('renderProperties', () => {
     assert.equal(props.initialPositionInStream, 'TRIM_HORIZON');
     assert.doesNotMatch(text, /\$\{[A-Z_]+\}/);
   });
+
+  it('polls explicitly, waits for processors on SIGTERM, and uses only keys KCL 2.7 applies', () => {
+    const text = renderProperties(loadConfig({ STREAM_NAME: 'beers' }), {
+      applicationName: 'brewstream-cleaned',
+      command: ['node', 'dist/bin/brewstream.js', 'processor', 'cleaned'],
+    });
+    const props = Object.fromEntries(
+      text
+        .split('\n')
+        .filter((line) => line.includes('=') && !line.startsWith('#'))
+        .map((line) => line.split('=').map((part) => part.trim())),
+    );
+    // Left unset, the daemon chooses enhanced fan-out unless a polling property is set.
+    assert.equal(props.retrievalMode, 'POLLING');
+    // The daemon's shutdown hook waits this long for shutdownRequested checkpoints; 0 by default.
+    assert.ok(Number(props.shutdownGraceMillis) > 0);
+    assert.ok(Number(props.maxRecords) <= 10_000, 'KCL rejects maxRecords above 10000');
+    // Unknown keys are silently ignored by the daemon, so a typo would pass unnoticed: these are
+    // the keys KCL 2.7.2's MultiLangDaemonConfig and MultiLangDaemonConfiguration act on.
+    const applied = new Set([
+      'executableName',
+      'streamName',
+      'applicationName',
+      'regionName',
+      'AWSCredentialsProvider',
+      'initialPositionInStream',
+      'callProcessRecordsEvenForEmptyRecordList',
+      'retrievalMode',
+      'idleTimeBetweenReadsInMillis',
+      'maxRecords',
+      'failoverTimeMillis',
+      'shardSyncIntervalMillis',
+      'cleanupLeasesUponShardCompletion',
+      'shutdownGraceMillis',
+    ]);
+    for (const key of Object.keys(props)) assert.ok(applied.has(key), `unexpected key ${key}`);
+  });
 });

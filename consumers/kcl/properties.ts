@@ -4,8 +4,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Config } from '../../lib/config.js';
 
-// The template is a source file, next to this module's source (dist/ holds only compiled code).
-const template = path.resolve(
+// The template is a source file, next to this module's source (dist/ holds only compiled code);
+// the container image copies it to the same place relative to dist/.
+export const propertiesTemplate = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
   '..',
   '..',
@@ -27,7 +28,7 @@ export function renderProperties(
     POLL_INTERVAL_MS: String(config.consumer.pollIntervalMs),
     MAX_RECORDS: String(config.consumer.maxRecordsPerPoll),
   };
-  return readFileSync(template, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => {
+  return readFileSync(propertiesTemplate, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => {
     const value = values[name];
     if (value === undefined) throw new Error(`consumer.properties: no value for ${match}`);
     return value;
