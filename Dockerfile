@@ -31,8 +31,8 @@ RUN npm ci --omit=dev --no-audit --no-fund \
     then echo "tfjs-node: native backend"; else echo "tfjs-node: not installed, wasm backend"; fi
 # The template consumers/kcl/properties.ts reads (three levels up from dist/consumers/kcl).
 COPY consumers/kcl/consumer.properties consumers/kcl/consumer.properties
-# Fetch the MultiLangDaemon jars into node_modules/aws-kcl/lib/jars now, where `kcl-bootstrap -e`
-# looks at start, so the container needs no Maven access. Without -e it only downloads and prints
+# Fetch the MultiLangDaemon jars into node_modules/aws-kcl/lib/jars now, where
+# consumers/kcl/amazonDaemon.ts looks at start, so the container needs no Maven access. Without -e it only downloads and prints
 # the java command; it wants an existing properties file and java, and exits 1 if a download fails.
 # Before the code is copied, so a code change does not download them again.
 RUN node node_modules/aws-kcl/bin/kcl-bootstrap \

@@ -1,9 +1,7 @@
 // `brewstream consumer <cleaned|raw>`: the KCL daemon for one consumer application. Locally (and in
-// tests) our daemon; with KCL_DAEMON=amazon (the container on AWS) Amazon's MultiLangDaemon through
-// aws-kcl's kcl-bootstrap, with the properties file of the same name.
-import { spawn } from 'node:child_process';
+// tests) our daemon; with KCL_DAEMON=amazon (the container on AWS) Amazon's MultiLangDaemon (amazonDaemon.ts),
+// with the properties file of the same name.
 import { writeFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +10,7 @@ import { type Config, loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { createRedis } from '../../lib/redis.js';
 import { onShutdown } from '../../lib/shutdown.js';
+import { daemonArgs, defaultJarsDir, javaExecutable, runAmazonDaemon } from './amazonDaemon.js';
 import { startDaemon } from './daemon.js';
 import { renderProperties } from './properties.js';
 
@@ -43,28 +42,9 @@ export async function main(args: string[]): Promise<void> {
       file,
       renderProperties(config, { applicationName: applicationName(config, name), command }),
     );
-    const bootstrap = createRequire(import.meta.url).resolve('aws-kcl/bin/kcl-bootstrap');
     logger.info({ properties: file }, 'starting Amazon MultiLangDaemon');
-    const child = spawn(
-      process.execPath,
-      [
-        bootstrap,
-        '--properties',
-        file,
-        '--java',
-        process.env.JAVA_HOME ? path.join(process.env.JAVA_HOME, 'bin', 'java') : '/usr/bin/java',
-        '-e',
-      ],
-      {
-        stdio: 'inherit',
-      },
-    );
-    process.on('SIGTERM', () => child.kill('SIGTERM'));
-    await new Promise<void>((resolve, reject) =>
-      child.on('exit', (code) =>
-        code === 0 ? resolve() : reject(new Error(`MultiLangDaemon exited with ${code}`)),
-      ),
-    );
+    await runAmazonDaemon({ java: javaExecutable(), args: daemonArgs(defaultJarsDir(), file) });
+    logger.info('MultiLangDaemon stopped');
     return;
   }
 

@@ -1,0 +1,78 @@
+// The AWS launch path without Amazon's jars (not fetchable here): a stand-in `java` executable
+// records its arguments and the signal it gets, so the command, the SIGTERM hand-off and the exit
+// status are checked on a real child process.
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { daemonArgs, runAmazonDaemon } from './amazonDaemon.js';
+
+let dir: string;
+let java: string;
+
+before(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'amazon-daemon-'));
+  java = path.join(dir, 'java');
+  // Exits with $FAKE_JAVA_EXIT at once, or else waits for SIGTERM and exits 143 like the JVM.
+  writeFileSync(
+    java,
+    `#!${process.execPath}
+const fs = require('node:fs');
+fs.writeFileSync(${JSON.stringify(path.join(dir, 'args.json'))}, JSON.stringify(process.argv.slice(2)));
+if (process.env.FAKE_JAVA_EXIT) process.exit(Number(process.env.FAKE_JAVA_EXIT));
+process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(path.join(dir, 'signal'))}, 'SIGTERM'); process.exit(143); });
+setInterval(() => {}, 1000);
+`,
+  );
+  chmodSync(java, 0o755);
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('Amazon MultiLangDaemon launch', () => {
+  test('refuses to start without the jars, saying where they should be', () => {
+    assert.throws(
+      () => daemonArgs(path.join(dir, 'no-jars'), '/tmp/x.properties'),
+      /no MultiLangDaemon jars in .*no-jars/,
+    );
+  });
+
+  test('runs MultiLangDaemon with every jar and the properties folder on the classpath', () => {
+    const jars = path.join(dir, 'jars');
+    mkdirSync(jars);
+    for (const jar of ['b.jar', 'a.jar']) writeFileSync(path.join(jars, jar), '');
+    writeFileSync(path.join(jars, 'README'), '');
+    const args = daemonArgs(jars, '/etc/kcl/cleaned.properties');
+    assert.deepEqual(args, [
+      '-cp',
+      [path.join(jars, 'a.jar'), path.join(jars, 'b.jar'), '/etc/kcl'].join(path.delimiter),
+      'software.amazon.kinesis.multilang.MultiLangDaemon',
+      '--properties-file',
+      '/etc/kcl/cleaned.properties',
+    ]);
+  });
+
+  test('forwards SIGTERM to the daemon and resolves once it has exited', async () => {
+    const running = runAmazonDaemon({ java, args: ['--properties-file', 'p'] });
+    const argsFile = path.join(dir, 'args.json');
+    while (!existsSync(argsFile)) await new Promise((r) => setTimeout(r, 20));
+    process.kill(process.pid, 'SIGTERM');
+    await running;
+    assert.equal(readFileSync(path.join(dir, 'signal'), 'utf8'), 'SIGTERM');
+    assert.deepEqual(JSON.parse(readFileSync(argsFile, 'utf8')), ['--properties-file', 'p']);
+  });
+
+  test('a daemon that dies on its own is an error naming its exit code', async () => {
+    process.env.FAKE_JAVA_EXIT = '3';
+    try {
+      await assert.rejects(runAmazonDaemon({ java, args: [] }), /MultiLangDaemon exited with code 3/);
+    } finally {
+      delete process.env.FAKE_JAVA_EXIT;
+    }
+  });
+
+  test('a missing java is an error naming it', async () => {
+    await assert.rejects(runAmazonDaemon({ java: path.join(dir, 'nope'), args: [] }), /cannot start .*nope/);
+  });
+});

@@ -1,0 +1,58 @@
+// Runs Amazon's MultiLangDaemon (the AWS path, KCL_DAEMON=amazon) as our own child: the same java
+// command aws-kcl's `kcl-bootstrap -e` prints, but kcl-bootstrap spawns java and forgets it, so a
+// SIGTERM never reached the daemon (no graceful lease hand-off, shutdownGraceMillis unused) and a
+// crashed daemon still exited 0. Here the signal is forwarded and java's exit is ours.
+import { spawn } from 'node:child_process';
+import { existsSync, readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+
+const MAIN_CLASS = 'software.amazon.kinesis.multilang.MultiLangDaemon';
+
+/** Where the Dockerfile's `kcl-bootstrap` (without -e) downloaded the jars. */
+export function defaultJarsDir(): string {
+  const bootstrap = createRequire(import.meta.url).resolve('aws-kcl/bin/kcl-bootstrap');
+  return path.resolve(path.dirname(bootstrap), '..', 'lib', 'jars');
+}
+
+export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
+  return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : '/usr/bin/java';
+}
+
+/** java's arguments: every jar, plus the properties file's folder (KCL also loads it as a resource). */
+export function daemonArgs(jarsDir: string, propertiesFile: string): string[] {
+  const jars = existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')) : [];
+  if (jars.length === 0) {
+    throw new Error(
+      `no MultiLangDaemon jars in ${jarsDir}: the image fetches them at build time (kcl-bootstrap without -e, see Dockerfile)`,
+    );
+  }
+  const classpath = [...jars.sort().map((f) => path.join(jarsDir, f)), path.dirname(propertiesFile)];
+  return ['-cp', classpath.join(path.delimiter), MAIN_CLASS, '--properties-file', propertiesFile];
+}
+
+/**
+ * Starts the daemon and resolves when it exits after a SIGTERM or SIGINT we forwarded, or with 0;
+ * rejects on any other exit, so the container exits non-zero and ECS reports the crash.
+ */
+export function runAmazonDaemon(options: { java: string; args: string[] }): Promise<void> {
+  const child = spawn(options.java, options.args, { stdio: 'inherit' });
+  let stopping = false;
+  const forward = (signal: NodeJS.Signals) => () => {
+    stopping = true;
+    child.kill(signal);
+  };
+  const onTerm = forward('SIGTERM');
+  const onInt = forward('SIGINT');
+  process.on('SIGTERM', onTerm);
+  process.on('SIGINT', onInt);
+  return new Promise<void>((resolve, reject) => {
+    child.on('error', (error) => reject(new Error(`cannot start ${options.java}: ${error.message}`)));
+    child.on('exit', (code, signal) => {
+      process.off('SIGTERM', onTerm);
+      process.off('SIGINT', onInt);
+      if (code === 0 || stopping) resolve();
+      else reject(new Error(`MultiLangDaemon exited with ${signal ?? `code ${code}`}`));
+    });
+  });
+}
