@@ -7,8 +7,10 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { App } from 'aws-cdk-lib';
+import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { kinesisClient } from '../lib/aws.js';
 import { CLEANED_COLUMNS } from '../lib/beer.js';
 import { readStream } from '../local/readStream.js';
@@ -65,15 +67,15 @@ describe('stream and raw delivery', () => {
     assert.deepEqual(delivery.KinesisStreamSourceConfiguration.KinesisStreamARN, {
       'Fn::GetAtt': [streamId, 'Arn'],
     });
-    const s3 = delivery.ExtendedS3DestinationConfiguration;
-    assert.deepEqual(s3.BucketARN, { 'Fn::GetAtt': [bucketId('Raw'), 'Arn'] });
-    assert.equal(s3.Prefix, '!{timestamp:yyyy/MM/dd/HH}/');
-    assert.equal(s3.BufferingHints.IntervalInSeconds, 300);
+    const destination = delivery.ExtendedS3DestinationConfiguration;
+    assert.deepEqual(destination.BucketARN, { 'Fn::GetAtt': [bucketId('Raw'), 'Arn'] });
+    assert.equal(destination.Prefix, '!{timestamp:yyyy/MM/dd/HH}/');
+    assert.equal(destination.BufferingHints.IntervalInSeconds, 300);
     assert.deepEqual(
-      s3.ProcessingConfiguration.Processors.map((p: Json) => p.Type),
+      destination.ProcessingConfiguration.Processors.map((p: Json) => p.Type),
       ['AppendDelimiterToRecord'],
     );
-    assert.equal(s3.CloudWatchLoggingOptions.Enabled, true);
+    assert.equal(destination.CloudWatchLoggingOptions.Enabled, true);
   });
 });
 
@@ -227,15 +229,13 @@ describe('services', () => {
     const ingress = ofType('AWS::EC2::SecurityGroupIngress')
       .map(([, r]) => r.Properties)
       .filter((p) => p.GroupId['Fn::GetAtt']?.[0] === redisSg);
-    const sources = ingress.map((p) => p.SourceSecurityGroupId['Fn::GetAtt'][0]).sort();
-    assert.deepEqual(
-      sources,
-      [
-        'ServicesConsumerServiceSecurityGroup',
-        'ServicesServerServiceSecurityGroup',
-        'ServicesTrainerServiceSecurityGroup',
-      ].map((prefix) => sources.find((s) => s.startsWith(prefix))),
-    );
+    const sources: string[] = ingress.map((p) => p.SourceSecurityGroupId['Fn::GetAtt'][0]);
+    for (const role of ['Consumer', 'Trainer', 'Server']) {
+      assert.ok(
+        sources.some((id) => id.startsWith(`Services${role}ServiceSecurityGroup`)),
+        role,
+      );
+    }
     assert.equal(sources.length, 3);
     assert.equal(resources[redisSg]?.Properties.SecurityGroupIngress, undefined);
   });
@@ -349,11 +349,7 @@ describe('cdk-nag', () => {
     for (const plugin of nag) assert.deepEqual(plugin.violations, []);
   });
 
-  test('the checks are live: an insecure bucket fails the synth with its rule ids', async () => {
-    const { Stack } = await import('aws-cdk-lib');
-    const s3 = await import('aws-cdk-lib/aws-s3');
-    const { Validations } = await import('aws-cdk-lib');
-    const { AwsSolutionsChecks } = await import('cdk-nag');
+  test('the checks are live: an insecure bucket fails the synth with its rule ids', () => {
     const app = new App({ outdir: mkdtempSync(path.join(os.tmpdir(), 'cdk-nag-')) });
     const stack = new Stack(app, 'Insecure', { env: ENV });
     new s3.Bucket(stack, 'Open');

@@ -3,23 +3,28 @@ import { describe, it } from 'node:test';
 import { loadConfig } from '../../lib/config.js';
 import { renderProperties } from './properties.js';
 
+/** The rendered file for the cleaned consumer under `env`, and its key = value pairs. */
+function render(env: Record<string, string>) {
+  const text = renderProperties(loadConfig(env), {
+    applicationName: 'brewstream-cleaned',
+    command: ['node', 'dist/bin/brewstream.js', 'processor', 'cleaned'],
+  });
+  const props: Record<string, string> = Object.fromEntries(
+    text
+      .split('\n')
+      .filter((line) => line.includes('=') && !line.startsWith('#'))
+      .map((line) => line.split('=').map((part) => part.trim())),
+  );
+  return { text, props };
+}
+
 describe('renderProperties', () => {
   it("fills every placeholder of Amazon's daemon properties from the configuration", () => {
-    const config = loadConfig({
+    const { text, props } = render({
       STREAM_NAME: 'beers-prod',
       AWS_REGION: 'eu-west-1',
       KCL_POLL_INTERVAL_MS: '250',
     });
-    const text = renderProperties(config, {
-      applicationName: 'brewstream-cleaned',
-      command: ['node', 'dist/bin/brewstream.js', 'processor', 'cleaned'],
-    });
-    const props = Object.fromEntries(
-      text
-        .split('\n')
-        .filter((line) => line.includes('=') && !line.startsWith('#'))
-        .map((line) => line.split('=').map((part) => part.trim())),
-    );
     assert.equal(props.executableName, 'node dist/bin/brewstream.js processor cleaned');
     assert.equal(props.streamName, 'beers-prod');
     assert.equal(props.applicationName, 'brewstream-cleaned');
@@ -31,16 +36,7 @@ describe('renderProperties', () => {
   });
 
   it('polls explicitly, waits for processors on SIGTERM, and uses only keys KCL 2.7 applies', () => {
-    const text = renderProperties(loadConfig({ STREAM_NAME: 'beers' }), {
-      applicationName: 'brewstream-cleaned',
-      command: ['node', 'dist/bin/brewstream.js', 'processor', 'cleaned'],
-    });
-    const props = Object.fromEntries(
-      text
-        .split('\n')
-        .filter((line) => line.includes('=') && !line.startsWith('#'))
-        .map((line) => line.split('=').map((part) => part.trim())),
-    );
+    const { props } = render({ STREAM_NAME: 'beers' });
     // Left unset, the daemon chooses enhanced fan-out unless a polling property is set.
     assert.equal(props.retrievalMode, 'POLLING');
     // The daemon's shutdown hook waits this long for shutdownRequested checkpoints; 0 by default.
