@@ -16,7 +16,7 @@ RUN npm run build
 FROM node:20-bookworm-slim AS runtime
 # Java for Amazon's MultiLangDaemon (`consumer` with KCL_DAEMON=amazon). No JAVA_HOME: Debian's
 # is per architecture (java-17-openjdk-amd64 or -arm64), while the /usr/bin/java link exists on
-# both, and consumers/kcl/main.ts uses it when JAVA_HOME is unset.
+# both, and consumers/amazon/amazonDaemon.ts uses it when JAVA_HOME is unset.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
  && rm -rf /var/lib/apt/lists/*
@@ -29,14 +29,14 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund \
  && if node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; \
     then echo "tfjs-node: native backend"; else echo "tfjs-node: not installed, wasm backend"; fi
-# The template consumers/kcl/properties.ts reads (three levels up from dist/consumers/kcl).
-COPY consumers/kcl/consumer.properties consumers/kcl/consumer.properties
+# The template consumers/amazon/properties.ts reads (three levels up from dist/consumers/amazon).
+COPY consumers/amazon/consumer.properties consumers/amazon/consumer.properties
 # Fetch the MultiLangDaemon jars into node_modules/aws-kcl/lib/jars now, where
-# consumers/kcl/amazonDaemon.ts looks at start, so the container needs no Maven access. Without -e it only downloads and prints
+# consumers/amazon/amazonDaemon.ts looks at start, so the container needs no Maven access. Without -e it only downloads and prints
 # the java command; it wants an existing properties file and java, and exits 1 if a download fails.
 # Before the code is copied, so a code change does not download them again.
 RUN node node_modules/aws-kcl/bin/kcl-bootstrap \
-      --properties consumers/kcl/consumer.properties --java /usr/bin/java
+      --properties consumers/amazon/consumer.properties --java /usr/bin/java
 COPY --from=build /app/dist dist
 # Everything under /app stays root's: the app only writes to os.tmpdir() (the consumer's rendered
 # properties) and, for `train`, to its working directory, hence node's home.

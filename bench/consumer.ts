@@ -6,7 +6,7 @@
 //     daemon running; freshness = time from PutRecords to the row's object being listable in S3.
 
 import path from 'node:path';
-import { startDaemon } from '../consumers/kcl/daemon.js';
+import { startDaemon } from '../local/kcl-daemon/daemon.js';
 import { kinesisClient, s3Client } from '../lib/aws.js';
 import { decodeCleanedCsv } from '../lib/cleanedCsv.js';
 import { createRedis } from '../lib/redis.js';

@@ -6,30 +6,37 @@
 //   brewstream trainer                    the BullMQ retrain worker
 //   brewstream train                      one training run by hand, with progress and metrics
 //   brewstream server                     the Fastify prediction server
+// This file is the composition root: the only place that picks between production code and the
+// local stand-in for it (the consumer's daemon, by KCL_DAEMON).
+import { ConfigError, loadConfig } from '../lib/config.js';
+
 interface RoleModule {
   main(args: string[]): Promise<void>;
 }
 
-const roles: Record<string, () => Promise<RoleModule>> = {
-  producer: () => import('../producer/main.js' as string),
-  consumer: () => import('../consumers/kcl/main.js' as string),
-  processor: () => import('../consumers/processorMain.js' as string),
-  trainer: () => import('../trainer/main.js' as string),
-  train: () => import('../trainer/cli.js' as string),
-  server: () => import('../server/main.js' as string),
-};
+const roles = {
+  producer: () => import('../producer/main.js'),
+  consumer: () =>
+    loadConfig().consumer.daemon === 'amazon'
+      ? import('../consumers/amazon/main.js')
+      : import('../local/kcl-daemon/main.js'),
+  processor: () => import('../consumers/processor/main.js'),
+  trainer: () => import('../trainer/main.js'),
+  train: () => import('../trainer/cli.js'),
+  server: () => import('../server/main.js'),
+} satisfies Record<string, () => Promise<RoleModule>>;
+
+const isRole = (name: string | undefined): name is keyof typeof roles => name !== undefined && name in roles;
 
 const [role, ...args] = process.argv.slice(2);
-const load = role ? roles[role] : undefined;
-if (!load) {
+if (!isRole(role)) {
   console.error(`usage: brewstream <${Object.keys(roles).join('|')}> [args]`);
   process.exit(2);
 }
 try {
-  await (await load()).main(args);
+  await (await roles[role]()).main(args);
 } catch (error) {
-  const err = error as Error & { problems?: string[] };
   // Configuration errors are for people: print the message, not a stack trace.
-  console.error(err.problems ? err.message : (err.stack ?? String(err)));
+  console.error(error instanceof ConfigError ? error.message : error instanceof Error ? error.stack : error);
   process.exit(1);
 }

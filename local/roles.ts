@@ -11,7 +11,7 @@ export interface LocalRole {
 export const LOCAL_ROLES: LocalRole[] = [
   { name: 'server', args: ['server'], module: 'server/main.js' },
   { name: 'trainer', args: ['trainer'], module: 'trainer/main.js' },
-  { name: 'cleaned', args: ['consumer', 'cleaned'], module: 'consumers/kcl/main.js' },
-  { name: 'raw', args: ['consumer', 'raw'], module: 'consumers/kcl/main.js' },
+  { name: 'cleaned', args: ['consumer', 'cleaned'], module: 'local/kcl-daemon/main.js' },
+  { name: 'raw', args: ['consumer', 'raw'], module: 'local/kcl-daemon/main.js' },
   { name: 'producer', args: ['producer', '--replay', '--schedule'], module: 'producer/main.js' },
 ];

@@ -1,25 +1,40 @@
 #!/usr/bin/env node
-// Runs every compiled test file (dist/**/*.test.js) with Node's test runner.
-// `npm test -- producer consumers/cleaned` runs only files whose path contains one of the words.
+// Runs the test files of the source tree, compiled, with Node's test runner (docs/design.md "Tests").
+//   node scripts/run-tests.js                 every test: unit tests beside the code, and test/
+//   node scripts/run-tests.js --unit          only the unit tests beside the code (no services)
+//   node scripts/run-tests.js producer infra  only files whose path contains one of the words
+// Test files are found in the sources (*.test.ts) and run from dist/, so a test deleted from the
+// sources never runs from a stale build.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
+
+const SKIP = new Set(['node_modules', 'dist', 'cdk.out', '.git', '.brewstream', 'docs']);
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {
     const full = path.join(dir, name);
-    if (statSync(full).isDirectory()) return name === 'node_modules' ? [] : find(full);
-    return name.endsWith('.test.js') ? [full] : [];
+    if (statSync(full).isDirectory()) return SKIP.has(name) || name.startsWith('.') ? [] : find(full);
+    return name.endsWith('.test.ts') ? [full] : [];
   });
 }
 
-const filters = process.argv.slice(2);
-const files = find('dist')
-  .filter((file) => !file.startsWith(path.join('dist', 'infra', 'cdk.out')))
+const args = process.argv.slice(2);
+const unitOnly = args.includes('--unit');
+const filters = args.filter((arg) => arg !== '--unit');
+const sources = find('.')
+  .map((file) => path.relative('.', file))
+  .filter((file) => !unitOnly || !file.startsWith(`test${path.sep}`))
   .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
   .sort();
-if (files.length === 0) {
-  console.error(`no test files match ${filters.join(' ') || 'dist/**/*.test.js'}`);
+if (sources.length === 0) {
+  console.error(`no test files match ${filters.join(' ') || '**/*.test.ts'}`);
+  process.exit(1);
+}
+const files = sources.map((file) => path.join('dist', file.replace(/\.ts$/, '.js')));
+const missing = files.filter((file) => !existsSync(file));
+if (missing.length > 0) {
+  console.error(`not compiled (run npm run build): ${missing.join(', ')}`);
   process.exit(1);
 }
 const concurrency = process.env.TEST_CONCURRENCY ?? '2';

@@ -3,8 +3,8 @@
 // replay ends its batch at the same record and rewrites the same object.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { headMetadata, putObject } from '../../lib/s3.js';
-import type { Buffered } from '../kcl/batch.js';
-import type { Sink } from '../kcl/batchingProcessor.js';
+import type { Buffered } from '../processor/batch.js';
+import type { Sink } from '../processor/batchingProcessor.js';
 
 export function rawKey(
   streamName: string,

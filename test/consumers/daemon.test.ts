@@ -3,8 +3,8 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkpointKey, SHARD_END } from '../../consumers/kcl/checkpointStore.js';
-import { type Daemon, startDaemon } from '../../consumers/kcl/daemon.js';
+import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
+import { type Daemon, startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { cleanBeer } from '../../lib/beer.js';
 import { createRedis } from '../../lib/redis.js';

@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
-import { propertiesTemplate } from '../../consumers/kcl/properties.js';
+import { propertiesTemplate } from '../../consumers/amazon/properties.js';
 
 // This file runs as dist/test/container/dockerfile.test.js.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

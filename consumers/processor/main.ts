@@ -2,18 +2,17 @@
 // (on AWS) or the local daemon spawns one per shard; stdin/stdout carry the protocol, so every
 // log line goes to stderr.
 import kcl from 'aws-kcl';
-import { s3Client } from '../lib/aws.js';
-import { loadConfig } from '../lib/config.js';
-import { createLogger } from '../lib/logger.js';
-import { retrainTrigger } from './cleaned/retrainTrigger.js';
-import { cleanedSink } from './cleaned/sink.js';
-import { batchingProcessor } from './kcl/batchingProcessor.js';
-import { rawSink } from './raw/sink.js';
+import { s3Client } from '../../lib/aws.js';
+import { loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { consumerName } from '../application.js';
+import { retrainTrigger } from '../cleaned/retrainTrigger.js';
+import { cleanedSink } from '../cleaned/sink.js';
+import { batchingProcessor } from './batchingProcessor.js';
+import { rawSink } from '../raw/sink.js';
 
 export async function main(args: string[]): Promise<void> {
-  const name = args[0];
-  if (name !== 'cleaned' && name !== 'raw')
-    throw new Error(`usage: brewstream processor <cleaned|raw> (got ${name ?? 'nothing'})`);
+  const name = consumerName('processor', args);
   const config = loadConfig();
   const logger = createLogger(`processor-${name}`, { level: config.logLevel, stream: 'stderr' });
   const s3 = s3Client(config);

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from './paths.js';
+import { repoRoot } from '../../infra/paths.js';
 
 test('npx cdk synth works offline with no AWS credentials', () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));

@@ -1,4 +1,4 @@
-// Fills consumers/kcl/consumer.properties for one consumer of one deployment.
+// Fills consumers/amazon/consumer.properties for one consumer of one deployment.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,7 +12,7 @@ export const propertiesTemplate = path.resolve(
   '..',
   '..',
   'consumers',
-  'kcl',
+  'amazon',
   'consumer.properties',
 );
 

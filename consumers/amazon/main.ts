@@ -1,0 +1,27 @@
+// `brewstream consumer <cleaned|raw>` on AWS (KCL_DAEMON=amazon): Amazon's MultiLangDaemon with the
+// properties of this deployment, rendered from the environment at start.
+import { writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { loadConfig } from '../../lib/config.js';
+import { createLogger } from '../../lib/logger.js';
+import { applicationName, consumerName, processorCommand } from '../application.js';
+import { daemonArgs, defaultJarsDir, javaExecutable, runAmazonDaemon } from './amazonDaemon.js';
+import { renderProperties } from './properties.js';
+
+export async function main(args: string[]): Promise<void> {
+  const name = consumerName('consumer', args);
+  const config = loadConfig();
+  const logger = createLogger(`consumer-${name}`, { level: config.logLevel });
+  const file = path.join(os.tmpdir(), `${name}.properties`);
+  await writeFile(
+    file,
+    renderProperties(config, {
+      applicationName: applicationName(config, name),
+      command: processorCommand(config, name),
+    }),
+  );
+  logger.info({ properties: file }, 'starting Amazon MultiLangDaemon');
+  await runAmazonDaemon({ java: javaExecutable(), args: daemonArgs(defaultJarsDir(), file) });
+  logger.info('MultiLangDaemon stopped');
+}

@@ -1,0 +1,40 @@
+// The producer Lambda as `cdk deploy` ships it: synthesised (esbuild bundle included), then the
+// bundle itself imported and invoked with {"replay": true} against the Kinesis stand-in.
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { test } from 'node:test';
+import { pathToFileURL } from 'node:url';
+import { App } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { buildApp } from '../../infra/app.js';
+import { kinesisClient } from '../../lib/aws.js';
+import { readStream } from '../../local/readStream.js';
+import { startTestStack } from '../support/stack.js';
+
+test('the bundled producer runs: a replay puts the 325 beers on a real (stand-in) stream', async () => {
+  const outdir = mkdtempSync(path.join(os.tmpdir(), 'brewstream-cdk-'));
+  const stack = await startTestStack({ shards: 1 });
+  try {
+    const app = new App({ outdir });
+    const { stack: brewstream } = buildApp(app, { account: '123456789012', region: 'eu-west-1' });
+    app.synth();
+    const functions = Object.values(Template.fromStack(brewstream).findResources('AWS::Lambda::Function'));
+    assert.equal(functions.length, 1);
+    const key: string = functions[0]?.Properties.Code.S3Key;
+    const bundle = path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`, 'index.mjs');
+    assert.ok(existsSync(bundle), `no bundle at ${bundle}`);
+
+    const { handler } = await import(pathToFileURL(bundle).href);
+    const totals = await handler({ replay: true });
+    assert.deepEqual(totals, { put: 325, failed: 0, skipped: 0 });
+    const kinesis = kinesisClient(stack.config);
+    const [shard] = await readStream(kinesis, stack.config.streamName);
+    kinesis.destroy();
+    assert.equal(shard?.records, 325);
+  } finally {
+    await stack.close();
+    rmSync(outdir, { recursive: true, force: true });
+  }
+});
