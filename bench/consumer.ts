@@ -6,11 +6,11 @@
 //     daemon running; freshness = time from PutRecords to the row's object being listable in S3.
 
 import path from 'node:path';
-import { startDaemon } from '../local/kcl-daemon/daemon.js';
 import { kinesisClient, s3Client } from '../lib/aws.js';
 import { decodeCleanedCsv } from '../lib/cleanedCsv.js';
 import { createRedis } from '../lib/redis.js';
 import { getObjectText, listObjects } from '../lib/s3.js';
+import { startDaemon } from '../local/kcl-daemon/daemon.js';
 import { toEntry } from '../producer/batches.js';
 import { putAll } from '../producer/putRecords.js';
 import { syntheticBeers } from '../producer/sources.js';

@@ -8,8 +8,8 @@ import { createLogger } from '../../lib/logger.js';
 import { consumerName } from '../application.js';
 import { retrainTrigger } from '../cleaned/retrainTrigger.js';
 import { cleanedSink } from '../cleaned/sink.js';
-import { batchingProcessor } from './batchingProcessor.js';
 import { rawSink } from '../raw/sink.js';
+import { batchingProcessor } from './batchingProcessor.js';
 
 export async function main(args: string[]): Promise<void> {
   const name = consumerName('processor', args);

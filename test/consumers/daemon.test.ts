@@ -3,12 +3,12 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
-import { type Daemon, startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { cleanBeer } from '../../lib/beer.js';
 import { createRedis } from '../../lib/redis.js';
 import { listObjects } from '../../lib/s3.js';
+import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
+import { type Daemon, startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { toEntry } from '../../producer/batches.js';
 import { putAll } from '../../producer/putRecords.js';
 import { bundledBeers } from '../../producer/sources.js';

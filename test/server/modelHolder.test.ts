@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
-import { metadataFor, tinyModel } from './models.js';
 import { ModelHolder, type ModelSource } from '../../server/modelHolder.js';
+import { metadataFor, tinyModel } from './models.js';
 
 // Readiness decides whether a load balancer sends a task traffic, so each state is pinned here:
 // before the registry answers, with no champion, with a champion that loads, and one that does not.
