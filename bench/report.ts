@@ -1,5 +1,5 @@
 // What every benchmark prints: a short table on stderr for people, then one JSON object as the
-// last line of stdout for machines (DESIGN.md "Benchmarks").
+// last line of stdout for machines (docs/design.md "Benchmarks").
 import os from 'node:os';
 
 export type BenchResults = Record<string, number | string | null>;

@@ -1,5 +1,5 @@
 // The whole pipeline as one stack, assembled from one construct per concern. Read top-down, it is
-// DESIGN.md's pipeline: storage, stream and raw delivery, Redis, the services, the producer, alarms.
+// docs/design.md's pipeline: storage, stream and raw delivery, Redis, the services, the producer, alarms.
 import { CfnOutput, Stack, type StackProps } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { Cache } from './constructs/cache.js';

@@ -1,4 +1,4 @@
-// The cleaned row contract (DESIGN.md "Cleaned row"): which fields of a Punk API beer survive,
+// The cleaned row contract (docs/design.md "Cleaned row"): which fields of a Punk API beer survive,
 // in which order, and what makes a record not a row. Pure functions, no I/O.
 
 export const CLEANED_COLUMNS = [

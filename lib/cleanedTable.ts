@@ -1,4 +1,4 @@
-// The cleaned table (DESIGN.md "Cleaned table"): the union of every rows/ object, one row per beer
+// The cleaned table (docs/design.md "The cleaned table"): the union of every rows/ object, one row per beer
 // id, the latest arrival winning. "Latest" is decided by object order, then row order inside an
 // object: objects sort by date partition, then by when they were written (an object rewritten by a
 // replay holds the same rows), then by key. Used by the trainer and by the server's /table.

@@ -1,4 +1,4 @@
-// The model registry in S3 (DESIGN.md "Models"): tfjs artifacts through a custom IO handler (no
+// The model registry in S3 (docs/design.md "Models"): tfjs artifacts through a custom IO handler (no
 // file://), the metadata beside them, and champion.json naming the version being served. Used by
 // the trainer (write) and the server (read).
 import { randomBytes } from 'node:crypto';

@@ -1,4 +1,4 @@
-// The `retrain` queue as every role sees it (DESIGN.md "Queues and channels"). At most one
+// The `retrain` queue as every role sees it (docs/design.md "Queue `retrain`"). At most one
 // retrain waits at a time: adds share one deduplication id, and the worker releases that id when
 // it starts a job (releaseRetrainDedup), so data that lands during a training queues exactly one
 // more retrain instead of being lost behind the active one.

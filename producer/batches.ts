@@ -11,7 +11,7 @@ export interface Entry {
   PartitionKey: string;
 }
 
-/** DESIGN.md "Kinesis record": the beer JSON unchanged, partitioned by its id. */
+/** docs/design.md "Kinesis record": the beer JSON unchanged, partitioned by its id. */
 export function toEntry(beer: Beer): Entry {
   return { Data: Buffer.from(JSON.stringify(beer), 'utf8'), PartitionKey: String(beer.id) };
 }

@@ -1,4 +1,4 @@
-// Object keys of the cleaned bucket (DESIGN.md "Cleaned objects").
+// Object keys of the cleaned bucket (docs/design.md "Cleaned objects").
 export const rowsPrefix = (dt: string, shardId: string, firstSeq: string) =>
   `rows/dt=${dt}/${shardId}/${firstSeq}-`;
 

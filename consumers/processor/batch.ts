@@ -1,5 +1,5 @@
 // Pure batch bookkeeping for a record processor: what a buffered record is, when a batch is due,
-// and where it must end so that a replay rewrites an earlier object exactly (DESIGN.md "Cleaned objects").
+// and where it must end so that a replay rewrites an earlier object exactly (docs/design.md "Cleaned objects").
 
 export interface Buffered<T> {
   /** The sequence number as Kinesis gave it, and as a BigInt for ordering (lengths vary). */

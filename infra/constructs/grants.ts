@@ -1,4 +1,4 @@
-// What each role may do, statement by statement: the S3 prefixes of DESIGN.md's contracts, the
+// What each role may do, statement by statement: the S3 prefixes of docs/design.md's contracts, the
 // stream, the KCL lease table. Written out rather than through grantReadWrite(), whose wildcard
 // actions (s3:GetObject*, s3:DeleteObject*, ...) give roles more than they use.
 import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
@@ -42,7 +42,7 @@ export function grantPrefix(
   acknowledgeWildcard(
     role,
     `Resource::<${logicalId(bucket)}.Arn>/${prefix}*`,
-    `The objects under ${prefix} (DESIGN.md contracts); S3 names a prefix only with a wildcard.`,
+    `The objects under ${prefix} (docs/design.md contracts); S3 names a prefix only with a wildcard.`,
   );
 }
 

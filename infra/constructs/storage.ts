@@ -1,4 +1,4 @@
-// The three buckets of DESIGN.md (raw, cleaned, models), a bucket for access logs, and the Glue
+// The three buckets of docs/design.md (raw, cleaned, models), a bucket for access logs, and the Glue
 // table that makes the cleaned prefix queryable from Athena.
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
 import type { Settings } from '../settings.js';
 
-/** The cleaned row's columns, from the codec that writes them (DESIGN.md "Cleaned row"). */
+/** The cleaned row's columns, from the codec that writes them (docs/design.md "Cleaned row"). */
 export const GLUE_COLUMNS: glue.Column[] = CLEANED_COLUMNS.map((name) => ({
   name,
   type: name === 'id' ? glue.Schema.BIG_INT : name === 'name' ? glue.Schema.STRING : glue.Schema.DOUBLE,
@@ -57,14 +57,15 @@ export class Storage extends Construct {
     this.cleaned = bucket('Cleaned', {
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
-    // Every model version is kept (DESIGN.md "Models"); versioning guards champion.json.
+    // Every model version is kept (docs/design.md "Models"); versioning guards champion.json.
     this.models = bucket('Models', { versioned: true });
 
     this.database = new glue.Database(this, 'Database', { databaseName: settings.glueDatabase });
     this.table = new glue.S3Table(this, 'CleanedTable', {
       database: this.database,
       tableName: settings.glueTable,
-      description: 'brewstream cleaned beers: one CSV object per KCL batch (DESIGN.md "Cleaned objects")',
+      description:
+        'brewstream cleaned beers: one CSV object per KCL batch (docs/design.md "Cleaned objects")',
       storage: glue.S3TableStorage.fromBucket(this.cleaned),
       s3Prefix: 'rows/',
       columns: GLUE_COLUMNS,
@@ -85,7 +86,7 @@ export class Storage extends Construct {
       },
       parameters: {
         'storage.location.template': `s3://${this.cleaned.bucketName}/rows/dt=\${dt}/`,
-        // Every object starts with the header line (DESIGN.md "Cleaned row").
+        // Every object starts with the header line (docs/design.md "Cleaned row").
         'skip.header.line.count': '1',
         classification: 'csv',
       },

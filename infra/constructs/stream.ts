@@ -1,5 +1,5 @@
 // The Kinesis stream (encrypted at rest) and Firehose's raw delivery from it to the
-// raw bucket, in Firehose's default YYYY/MM/DD/HH/ layout (DESIGN.md "Raw objects").
+// raw bucket, in Firehose's default YYYY/MM/DD/HH/ layout (docs/design.md "Raw objects").
 import { CfnParameter, Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
@@ -45,7 +45,7 @@ export class Stream extends Construct {
         errorOutputPrefix: 'errors/!{firehose:error-output-type}/!{timestamp:yyyy/MM/dd/HH}/',
         bufferingInterval: Duration.seconds(settings.firehoseBufferSeconds),
         bufferingSize: Size.mebibytes(64),
-        // One record per line, as the local stand-in writes them (DESIGN.md "Raw objects"), gzipped.
+        // One record per line, as the local stand-in writes them (docs/design.md "Raw objects"), gzipped.
         processors: [new firehose.AppendDelimiterToRecordProcessor()],
         compression: firehose.Compression.GZIP,
         fileExtension: '.jsonl.gz',
