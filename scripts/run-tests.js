@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 
-const SKIP = new Set(['node_modules', 'dist', 'cdk.out', '.git', '.brewstream', 'docs']);
+const SKIP = new Set(['node_modules', 'dist', 'cdk.out']);
 
 function find(dir) {
   return readdirSync(dir).flatMap((name) => {

@@ -1,0 +1,77 @@
+// docs/design.md is the one description of the contracts between roles. These checks keep it
+// honest: every key layout, queue, channel, cookie and route that the code defines is named there
+// exactly as the code spells it, so a contract cannot change without its doc changing too.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import type { FastifyInstance } from 'fastify';
+import { deadLetterKey, rowsKey } from '../../consumers/cleaned/keys.js';
+import { CLEANED_COLUMNS } from '../../lib/beer.js';
+import { CHAMPION_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
+import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
+import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
+import { loadTf } from '../../lib/tfjs.js';
+import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
+import { leaseKey } from '../../local/kcl-daemon/lease.js';
+import { buildApp } from '../../server/app.js';
+import { KEY_COOKIE } from '../../server/plugins/auth.js';
+import { DASHBOARD_PATH } from '../../server/plugins/dashboard.js';
+import { SCHEDULER_ID } from '../../trainer/main.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
+const design = readFileSync(path.join(repo, 'docs', 'design.md'), 'utf8');
+const documented = (text: string) => assert.ok(design.includes(text), `docs/design.md does not name ${text}`);
+
+describe('docs/design.md names every contract the code defines', () => {
+  test('S3 key layouts, spelled with the placeholders the doc uses', () => {
+    documented(rowsKey('YYYY-MM-DD', '<shardId>', '<firstSeq>', '<lastSeq>'));
+    documented(deadLetterKey('YYYY-MM-DD', '<shardId>', '<sequenceNumber>'));
+    documented(CHAMPION_KEY);
+    documented(`${MODELS_PREFIX}<version>/metadata.json`);
+    documented(CLEANED_COLUMNS.join(','));
+  });
+
+  test('queue, deduplication id, scheduler, channel', () => {
+    documented(`queue \`${RETRAIN_QUEUE}\``);
+    documented(RETRAIN_DEDUP_ID);
+    documented(SCHEDULER_ID);
+    documented(`channel \`${MODEL_PROMOTED_CHANNEL}\``);
+  });
+
+  test('local daemon keys in Redis', () => {
+    documented(checkpointKey('<app>', '<stream>', '<shardId>'));
+    documented(leaseKey('<app>', '<stream>'));
+    documented(SHARD_END);
+  });
+
+  describe('HTTP routes', () => {
+    let stack: TestStack;
+    let app: FastifyInstance;
+    before(async () => {
+      stack = await startTestStack({ stream: false });
+      app = await buildApp({ config: stack.config, tf: (await loadTf('cpu')).tf });
+      await app.ready();
+    });
+    after(async () => {
+      await app.close();
+      await stack.close();
+    });
+
+    test('every route of the OpenAPI document, and the dashboard and its cookie', () => {
+      const paths = Object.keys((app.swagger() as { paths: Record<string, unknown> }).paths)
+        .filter((p) => !p.startsWith(DASHBOARD_PATH) && !p.startsWith('/docs'))
+        .map((p) => p.replace(/\{(\w+)\}/g, ':$1'));
+      assert.ok(paths.length >= 8, `only ${paths.length} routes found`);
+      for (const route of paths) {
+        // A route is named as a whole path: `/models/:version` does not count for `/models`.
+        const named = new RegExp(`[\\s\`]${route.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}[\\s\`?]`);
+        assert.match(design, named, `docs/design.md does not name the route ${route}`);
+      }
+      documented(DASHBOARD_PATH);
+      documented(KEY_COOKIE);
+    });
+  });
+});
