@@ -1,6 +1,6 @@
 // One retraining: load the cleaned table, split and preprocess, train the tfjs model and the linear
 // baseline, score both and the current champion on the same test split, register the new version
-// and promote it only if it beats both. Shared by the BullMQ worker and `brewstream train`.
+// and promote it if trainer/promotion.ts says so. Shared by the BullMQ worker and `brewstream train`.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import type { Redis } from 'ioredis';
@@ -23,9 +23,10 @@ import { putObject } from '../lib/s3.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
 import { buildDataset } from './dataset.js';
 import { fitLinear, predictLinear } from './linear.js';
-import { type Metrics, regressionMetrics } from './metrics.js';
+import { regressionMetrics } from './metrics.js';
 import { predictRaw, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
+import { decidePromotion } from './promotion.js';
 
 export interface TrainingContext {
   config: Config;
@@ -56,8 +57,6 @@ export function predictIbu(tf: Tf, model: TF.LayersModel, rows: CleanedRow[], p:
   const raw = predictRaw(tf, model, toFeatureMatrix(rows, p), p.features.length);
   return Array.from(raw, (y) => modelToTarget(y, p));
 }
-
-const better = (a: Metrics, b: Metrics) => a.mae < b.mae;
 
 export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome> {
   const { config, s3, logger } = ctx;
@@ -107,19 +106,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     }
   }
 
-  let promoted = false;
-  let reason: string;
-  const mae = (m: Metrics) => m.mae.toFixed(2);
-  if (!better(metrics.model, metrics.baseline)) {
-    reason = `not promoted: test MAE ${mae(metrics.model)} does not beat the linear baseline's ${mae(metrics.baseline)}`;
-  } else if (metrics.champion && !better(metrics.model, metrics.champion)) {
-    reason = `not promoted: test MAE ${mae(metrics.model)} does not beat champion ${metrics.champion.version}'s ${mae(metrics.champion)}`;
-  } else {
-    promoted = true;
-    reason = metrics.champion
-      ? `promoted: test MAE ${mae(metrics.model)} beats champion ${metrics.champion.version}'s ${mae(metrics.champion)} and the baseline's ${mae(metrics.baseline)}`
-      : `promoted: no champion yet; test MAE ${mae(metrics.model)} beats the baseline's ${mae(metrics.baseline)}`;
-  }
+  const { promote: promoted, reason } = decidePromotion(metrics.model, metrics.baseline, metrics.champion);
 
   const version = newVersion();
   const trainingSeconds = (performance.now() - started) / 1000;
