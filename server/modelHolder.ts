@@ -1,6 +1,7 @@
 // Holds the model being served and swaps it without failing a request: a new champion is
-// loaded fully and warmed with one prediction before one assignment makes it current; the old
-// model is disposed only once the predictions that acquired it have released it.
+// loaded fully and warmed with one prediction before one assignment makes it current, and the old
+// model is disposed at once. That is safe because predict() is synchronous (dataSync) and never
+// yields, so no prediction can still be using the old model when the swap runs.
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyBaseLogger } from 'fastify';
 import { type FeatureInput, modelToTarget, toFeatureMatrix } from '../lib/features.js';
@@ -11,9 +12,6 @@ export interface ServedModel {
   readonly version: string;
   readonly metadata: ModelMetadata;
   readonly model: LayersModel;
-  /** Predictions holding this model right now. */
-  refs: number;
-  retired: boolean;
 }
 
 /** Where models come from; the S3 registry in production, the same in tests. */
@@ -116,12 +114,12 @@ export class ModelHolder {
       return;
     }
     const previous = this.current;
-    this.current = { version, metadata: loaded.metadata, model: loaded.model, refs: 0, retired: false };
+    this.current = { version, metadata: loaded.metadata, model: loaded.model };
     this.logger.info(
       { version, previous: previous?.version ?? null, loadMs: Math.round(performance.now() - started) },
       'model swapped in',
     );
-    if (previous) this.retire(previous);
+    if (previous) this.dispose(previous);
   }
 
   /** One prediction on a row of medians: compiles the kernels and proves the artifact works. */
@@ -137,40 +135,24 @@ export class ModelHolder {
     }
   }
 
-  /** Takes a reference to the current model; pair with release(). */
-  acquire(): ServedModel | undefined {
-    const model = this.current;
-    if (model) model.refs += 1;
-    return model;
-  }
-
-  release(model: ServedModel): void {
-    model.refs -= 1;
-    if (model.retired && model.refs === 0) this.dispose(model);
-  }
-
-  /** IBU for each row (the training preprocessing applied, the target transform undone). */
+  /**
+   * IBU for each row (the training preprocessing applied, the target transform undone).
+   * Synchronous on purpose: the swap disposes the old model at once because nothing can hold it
+   * across an await. Should this ever await (an async data() call, say), the swap must wait for
+   * the predictions still using the old model before disposing it.
+   */
   predict(rows: FeatureRow[]): { ibu: Float64Array; version: string } {
-    const served = this.acquire();
+    const served = this.current;
     if (!served) throw new Error('no model loaded');
-    try {
-      const p = served.metadata.preprocessing;
-      const matrix = toFeatureMatrix(rows, p);
-      const y = this.tf.tidy(() => {
-        const out = served.model.predict(this.tf.tensor2d(matrix, [rows.length, p.features.length]));
-        return (Array.isArray(out) ? out[0] : out)?.dataSync() as Float32Array;
-      });
-      const ibu = new Float64Array(y.length);
-      for (let i = 0; i < y.length; i += 1) ibu[i] = modelToTarget(y[i] as number, p);
-      return { ibu, version: served.version };
-    } finally {
-      this.release(served);
-    }
-  }
-
-  private retire(model: ServedModel): void {
-    model.retired = true;
-    if (model.refs === 0) this.dispose(model);
+    const p = served.metadata.preprocessing;
+    const matrix = toFeatureMatrix(rows, p);
+    const y = this.tf.tidy(() => {
+      const out = served.model.predict(this.tf.tensor2d(matrix, [rows.length, p.features.length]));
+      return (Array.isArray(out) ? out[0] : out)?.dataSync() as Float32Array;
+    });
+    const ibu = new Float64Array(y.length);
+    for (let i = 0; i < y.length; i += 1) ibu[i] = modelToTarget(y[i] as number, p);
+    return { ibu, version: served.version };
   }
 
   private dispose(model: ServedModel): void {
@@ -181,7 +163,7 @@ export class ModelHolder {
   async close(): Promise<void> {
     this.closed = true;
     await this.refreshing;
-    if (this.current) this.retire(this.current);
+    if (this.current) this.dispose(this.current);
     this.current = undefined;
   }
 }

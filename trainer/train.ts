@@ -1,11 +1,13 @@
-// One retraining: load the cleaned table, split and preprocess, train the tfjs model and the linear
-// baseline, score both and the current champion on the same test split, register the new version
-// and promote it only if it beats both. Shared by the BullMQ worker and `brewstream train`.
+// One retraining, top-down: load the cleaned table, split and preprocess it, train the tfjs model
+// and the linear baseline, evaluate them and the current champion on the same test split, decide
+// (trainer/promotion.ts), and register the new version, promoting it if the decision says so.
+// S3 and Redis are touched only by the loading steps and registerVersion; the rule itself is
+// pure. Shared by the BullMQ worker and `brewstream train`.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import type { Redis } from 'ioredis';
 import type { CleanedRow } from '../lib/beer.js';
-import { loadCleanedTable } from '../lib/cleanedTable.js';
+import { type CleanedTable, loadCleanedTable } from '../lib/cleanedTable.js';
 import type { Config } from '../lib/config.js';
 import { modelToTarget, type Preprocessing, toFeatureMatrix } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
@@ -21,11 +23,12 @@ import {
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { putObject } from '../lib/s3.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
-import { buildDataset } from './dataset.js';
-import { fitLinear, predictLinear } from './linear.js';
-import { type Metrics, regressionMetrics } from './metrics.js';
-import { predictRaw, trainModel } from './model.js';
+import { buildDataset, type Dataset } from './dataset.js';
+import { fitLinear, type LinearModel, predictLinear } from './linear.js';
+import { regressionMetrics } from './metrics.js';
+import { predictRaw, type TrainResult, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
+import { decidePromotion, type PromotionDecision } from './promotion.js';
 
 export interface TrainingContext {
   config: Config;
@@ -57,12 +60,11 @@ export function predictIbu(tf: Tf, model: TF.LayersModel, rows: CleanedRow[], p:
   return Array.from(raw, (y) => modelToTarget(y, p));
 }
 
-const better = (a: Metrics, b: Metrics) => a.mae < b.mae;
-
 export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome> {
   const { config, s3, logger } = ctx;
   const started = performance.now();
   const { tf, backend } = await loadTf(config.trainer.backend);
+
   const table = await loadCleanedTable(s3, config.buckets.cleaned);
   const data = buildDataset(table.rows);
   logger.info(
@@ -75,101 +77,173 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     },
     'training started',
   );
-
-  const inputs = data.preprocessing.features.length;
-  const trained = await trainModel(tf, data.train, data.validation, inputs, {
-    seed: config.trainer.seed,
-    maxEpochs: config.trainer.maxEpochs,
-    patience: config.trainer.patience,
-    onEpoch: (epoch, loss, valLoss) =>
-      ctx.onEpoch?.({ epoch, maxEpochs: config.trainer.maxEpochs, loss, val_loss: valLoss }),
-  });
-
-  const toRows = (x: Float32Array) =>
-    Array.from({ length: x.length / inputs }, (_, i) => Array.from(x.subarray(i * inputs, (i + 1) * inputs)));
-  const linear = fitLinear(toRows(data.train.x), data.train.ibu);
-  const modelPredictions = predictIbu(tf, trained.model, data.test.rows, data.preprocessing);
-  const baselinePredictions = toRows(data.test.x).map((row) => predictLinear(linear, row));
-  const metrics: ModelMetadata['metrics'] = {
-    model: regressionMetrics(data.test.ibu, modelPredictions),
-    baseline: regressionMetrics(data.test.ibu, baselinePredictions),
-  };
-
-  // The champion is re-scored on today's test split, with its own preprocessing.
-  const champion = await readChampion(s3, config.buckets.models);
-  if (champion) {
-    const championMeta = await readMetadata(s3, config.buckets.models, champion.version);
-    if (championMeta) {
-      const championModel = await loadModelFromS3(tf, s3, config.buckets.models, champion.version);
-      const predictions = predictIbu(tf, championModel, data.test.rows, championMeta.preprocessing);
-      championModel.dispose();
-      metrics.champion = { version: champion.version, ...regressionMetrics(data.test.ibu, predictions) };
-    }
-  }
-
-  let promoted = false;
-  let reason: string;
-  const mae = (m: Metrics) => m.mae.toFixed(2);
-  if (!better(metrics.model, metrics.baseline)) {
-    reason = `not promoted: test MAE ${mae(metrics.model)} does not beat the linear baseline's ${mae(metrics.baseline)}`;
-  } else if (metrics.champion && !better(metrics.model, metrics.champion)) {
-    reason = `not promoted: test MAE ${mae(metrics.model)} does not beat champion ${metrics.champion.version}'s ${mae(metrics.champion)}`;
-  } else {
-    promoted = true;
-    reason = metrics.champion
-      ? `promoted: test MAE ${mae(metrics.model)} beats champion ${metrics.champion.version}'s ${mae(metrics.champion)} and the baseline's ${mae(metrics.baseline)}`
-      : `promoted: no champion yet; test MAE ${mae(metrics.model)} beats the baseline's ${mae(metrics.baseline)}`;
-  }
+  const trained = await train(tf, data, config.trainer, ctx.onEpoch);
+  // Read after training, so the comparison is with the champion of the moment.
+  const champion = await loadChampion(tf, s3, config.buckets.models);
+  const evaluation = evaluate(tf, data, trained, champion);
+  champion?.model.dispose();
+  const { metrics } = evaluation;
+  const decision = decidePromotion(metrics.model, metrics.baseline, metrics.champion);
 
   const version = newVersion();
   const trainingSeconds = (performance.now() - started) / 1000;
-  const metadata: ModelMetadata = {
+  const metadata = versionMetadata({
     version,
-    createdAt: new Date().toISOString(),
-    dataset: {
-      rows: table.rows.length,
-      trainRows: data.train.rows.length,
-      validationRows: data.validation.rows.length,
-      testRows: data.test.rows.length,
-      objectKeys: table.objectKeys,
-      contentHash: table.contentHash,
-    },
-    features: data.preprocessing.features,
-    preprocessing: data.preprocessing,
+    table,
+    data,
+    trained,
     metrics,
-    history: trained.history,
-    bestEpoch: trained.bestEpoch,
-    parameters: trained.parameters,
+    decision,
     backend,
     trainingSeconds,
-    promoted,
-    reason,
+  });
+  const plots = drawPlots(data, trained, evaluation);
+  await registerVersion(ctx, trained.model, metadata, plots);
+
+  const { promoted, reason } = metadata;
+  logger.info({ version, promoted, reason, metrics, trainingSeconds }, 'training finished');
+  return { version, promoted, reason, metrics, rows: table.rows.length, backend, trainingSeconds, plots };
+}
+
+interface Trained extends TrainResult {
+  linear: LinearModel;
+}
+
+/** The tfjs model (early-stopped on the validation split) and the linear baseline, both on the training split. */
+async function train(
+  tf: Tf,
+  data: Dataset,
+  options: Pick<Config['trainer'], 'seed' | 'maxEpochs' | 'patience'>,
+  onEpoch?: TrainingContext['onEpoch'],
+): Promise<Trained> {
+  const inputs = data.preprocessing.features.length;
+  const result = await trainModel(tf, data.train, data.validation, inputs, {
+    seed: options.seed,
+    maxEpochs: options.maxEpochs,
+    patience: options.patience,
+    onEpoch: (epoch, loss, valLoss) =>
+      onEpoch?.({ epoch, maxEpochs: options.maxEpochs, loss, val_loss: valLoss }),
+  });
+  return { ...result, linear: fitLinear(featureRows(data.train.x, inputs), data.train.ibu) };
+}
+
+interface Evaluation {
+  metrics: ModelMetadata['metrics'];
+  /** IBU on the test split, for the predicted-against-actual plot. */
+  predictions: { model: number[]; baseline: number[] };
+}
+
+interface LoadedChampion {
+  version: string;
+  model: TF.LayersModel;
+  preprocessing: Preprocessing;
+}
+
+/** The version champion.json names, with its own preprocessing; none if either file is missing. */
+async function loadChampion(tf: Tf, s3: S3Client, bucket: string): Promise<LoadedChampion | undefined> {
+  const champion = await readChampion(s3, bucket);
+  if (!champion) return undefined;
+  const metadata = await readMetadata(s3, bucket, champion.version);
+  if (!metadata) return undefined;
+  const model = await loadModelFromS3(tf, s3, bucket, champion.version);
+  return { version: champion.version, model, preprocessing: metadata.preprocessing };
+}
+
+/**
+ * Scores the new model, the baseline and the champion on this test split. The champion is
+ * re-scored rather than trusted from its metadata, whose figures came from other data.
+ */
+function evaluate(tf: Tf, data: Dataset, trained: Trained, champion?: LoadedChampion): Evaluation {
+  const inputs = data.preprocessing.features.length;
+  const model = predictIbu(tf, trained.model, data.test.rows, data.preprocessing);
+  const baseline = featureRows(data.test.x, inputs).map((row) => predictLinear(trained.linear, row));
+  const metrics: ModelMetadata['metrics'] = {
+    model: regressionMetrics(data.test.ibu, model),
+    baseline: regressionMetrics(data.test.ibu, baseline),
   };
-  await saveModel(s3, config.buckets.models, trained.model, metadata);
-  trained.model.dispose();
-  const plots = {
+  if (champion) {
+    const predictions = predictIbu(tf, champion.model, data.test.rows, champion.preprocessing);
+    metrics.champion = { version: champion.version, ...regressionMetrics(data.test.ibu, predictions) };
+  }
+  return { metrics, predictions: { model, baseline } };
+}
+
+/** The metadata.json of a new version; its fields and their order are the registry's format. */
+function versionMetadata(v: {
+  version: string;
+  table: CleanedTable;
+  data: Dataset;
+  trained: TrainResult;
+  metrics: ModelMetadata['metrics'];
+  decision: PromotionDecision;
+  backend: string;
+  trainingSeconds: number;
+}): ModelMetadata {
+  return {
+    version: v.version,
+    createdAt: new Date().toISOString(),
+    dataset: {
+      rows: v.table.rows.length,
+      trainRows: v.data.train.rows.length,
+      validationRows: v.data.validation.rows.length,
+      testRows: v.data.test.rows.length,
+      objectKeys: v.table.objectKeys,
+      contentHash: v.table.contentHash,
+    },
+    features: v.data.preprocessing.features,
+    preprocessing: v.data.preprocessing,
+    metrics: v.metrics,
+    history: v.trained.history,
+    bestEpoch: v.trained.bestEpoch,
+    parameters: v.trained.parameters,
+    backend: v.backend,
+    trainingSeconds: v.trainingSeconds,
+    promoted: v.decision.promote,
+    reason: v.decision.reason,
+  };
+}
+
+function drawPlots(data: Dataset, trained: Trained, evaluation: Evaluation): TrainingOutcome['plots'] {
+  return {
     curves: trainingCurveSvg(trained.history, trained.bestEpoch),
-    predictedVsActual: predictedVsActualSvg(data.test.ibu, modelPredictions, baselinePredictions),
+    predictedVsActual: predictedVsActualSvg(
+      data.test.ibu,
+      evaluation.predictions.model,
+      evaluation.predictions.baseline,
+    ),
   };
+}
+
+/**
+ * Writes the version to the registry (artifact and metadata, then the two plots), disposing the
+ * model once saved; then, if it was promoted, names it in champion.json and announces it. In that
+ * order, so a server told of a champion finds its files.
+ */
+async function registerVersion(
+  ctx: Pick<TrainingContext, 'config' | 's3' | 'redis'>,
+  model: TF.LayersModel,
+  metadata: ModelMetadata,
+  plots: TrainingOutcome['plots'],
+): Promise<void> {
+  const { s3 } = ctx;
+  const bucket = ctx.config.buckets.models;
+  const { version } = metadata;
+  await saveModel(s3, bucket, model, metadata);
+  model.dispose();
+  await putObject(s3, bucket, `models/ibu/${version}/curves.svg`, plots.curves, 'image/svg+xml');
   await putObject(
     s3,
-    config.buckets.models,
-    `models/ibu/${version}/curves.svg`,
-    plots.curves,
-    'image/svg+xml',
-  );
-  await putObject(
-    s3,
-    config.buckets.models,
+    bucket,
     `models/ibu/${version}/predicted-vs-actual.svg`,
     plots.predictedVsActual,
     'image/svg+xml',
   );
-
-  if (promoted) {
-    await writeChampion(s3, config.buckets.models, version);
+  if (metadata.promoted) {
+    await writeChampion(s3, bucket, version);
     await ctx.redis?.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version }));
   }
-  logger.info({ version, promoted, reason, metrics, trainingSeconds }, 'training finished');
-  return { version, promoted, reason, metrics, rows: table.rows.length, backend, trainingSeconds, plots };
 }
+
+/** The rows of a row-major feature matrix, as the linear baseline takes them. */
+const featureRows = (x: Float32Array, inputs: number) =>
+  Array.from({ length: x.length / inputs }, (_, i) => Array.from(x.subarray(i * inputs, (i + 1) * inputs)));

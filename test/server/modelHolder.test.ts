@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
+import type { LayersModel } from '@tensorflow/tfjs';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { ModelHolder, type ModelSource } from '../../server/modelHolder.js';
 import { metadataFor, tinyModel } from './models.js';
@@ -73,5 +74,37 @@ describe('ModelHolder.ready', () => {
     assert.equal(holder.ready, false);
     assert.equal(holder.version, undefined);
     await holder.close();
+  });
+});
+
+describe('ModelHolder swap', () => {
+  test('disposes the old model as soon as the new one is current', async () => {
+    let champion = 'v1';
+    const loaded = new Map<string, LayersModel>();
+    const holder = new ModelHolder(
+      tf,
+      {
+        readChampion: async () => champion,
+        load: async (version) => {
+          const model = tinyModel(tf, version === 'v1' ? 1 : 2);
+          loaded.set(version, model);
+          return { model, metadata: metadataFor(version, true) };
+        },
+      },
+      quiet,
+    );
+    await holder.refresh();
+    assert.equal(holder.predict([{ abv: 6 }]).version, 'v1');
+    const tensors = tf.memory().numTensors;
+
+    champion = 'v2';
+    await holder.refresh();
+    assert.equal(holder.version, 'v2');
+    assert.throws(() => loaded.get('v1')?.getWeights(), /already disposed/);
+    assert.equal(tf.memory().numTensors, tensors, 'only the new model is held');
+    assert.equal(holder.predict([{ abv: 6 }]).version, 'v2');
+
+    await holder.close();
+    assert.throws(() => loaded.get('v2')?.getWeights(), /already disposed/);
   });
 });
