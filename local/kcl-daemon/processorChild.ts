@@ -89,7 +89,11 @@ export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): Proce
           return;
         }
         if (reply.action === 'checkpoint') {
-          const sequenceNumber = (reply.sequenceNumber as string | null | undefined) ?? null;
+          // null (or absent) asks for the last record delivered; anything but a string is a broken line.
+          const sequenceNumber = reply.sequenceNumber ?? null;
+          if (sequenceNumber !== null && typeof sequenceNumber !== 'string') {
+            throw new Error(`unexpected message from processor: ${JSON.stringify(reply)}`);
+          }
           const error = onCheckpoint ? await onCheckpoint(sequenceNumber) : 'InvalidStateException';
           send({ action: 'checkpoint', sequenceNumber, ...(error ? { error } : {}) });
           continue;
