@@ -10,18 +10,11 @@ export class InvalidDocumentError extends Error {}
 export interface DocumentReader<T extends TSchema> {
   /** The parsed, checked document; `name` (e.g. the object key) prefixes any error. */
   parse(text: string, name: string): Static<T>;
-  /** The same check for a value already parsed. */
-  check(value: unknown, name: string): Static<T>;
 }
 
 export function documentReader<T extends TSchema>(schema: T): DocumentReader<T> {
   const validator = Compile(schema);
-  const check = (value: unknown, name: string): Static<T> => {
-    if (validator.Check(value)) return value;
-    throw new InvalidDocumentError(`${name}: ${describe(validator.Errors(value))}`);
-  };
   return {
-    check,
     parse(text, name) {
       let value: unknown;
       try {
@@ -31,20 +24,20 @@ export function documentReader<T extends TSchema>(schema: T): DocumentReader<T> 
           `${name}: not JSON (${error instanceof Error ? error.message : error})`,
         );
       }
-      return check(value, name);
+      if (validator.Check(value)) return value;
+      throw new InvalidDocumentError(`${name}: ${describe(validator.Errors(value))}`);
     },
   };
 }
 
 /** `/metrics/model/mae: expected number`, `/dataset/rows: required`. */
-export function describe(errors: readonly TLocalizedValidationError[]): string {
+function describe(errors: readonly TLocalizedValidationError[]): string {
   const first = errors[0];
   if (!first) return 'invalid';
   const at = first.instancePath || '/';
   // Each branch of a union reports its own type error before the anyOf that closes them; name
   // the field once with every type it could have had.
-  const union = errors.find((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath);
-  if (union) {
+  if (errors.some((e) => e.keyword === 'anyOf' && e.instancePath === first.instancePath)) {
     const types = errors.flatMap((e) =>
       e.keyword === 'type' && e.instancePath === first.instancePath ? [e.params.type] : [],
     );
