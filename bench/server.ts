@@ -6,6 +6,7 @@ import { fork } from 'node:child_process';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { s3Client } from '../lib/aws.js';
+import { isRecord } from '../lib/guards.js';
 import { loadTf } from '../lib/tfjs.js';
 import { buildApp } from '../server/app.js';
 import { publishModel, tinyModel } from '../test/server/models.js';
@@ -70,7 +71,11 @@ async function measure(): Promise<void> {
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const { port, backend } = await new Promise<{ port: number; backend: string }>((resolve, reject) => {
-    child.once('message', (m) => resolve(m as { port: number; backend: string }));
+    child.once('message', (m) => {
+      if (isRecord(m) && typeof m.port === 'number' && typeof m.backend === 'string') {
+        resolve({ port: m.port, backend: m.backend });
+      } else reject(new Error(`unexpected message from the server process: ${JSON.stringify(m)}`));
+    });
     child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
   });
   const base = `http://127.0.0.1:${port}`;

@@ -1,5 +1,6 @@
 // The cleaned row contract (docs/design.md "Cleaned row"): which fields of a Punk API beer survive,
 // in which order, and what makes a record not a row. Pure functions, no I/O.
+import { isRecord } from './guards.js';
 
 export const CLEANED_COLUMNS = [
   'id',
@@ -21,24 +22,23 @@ export type CleanResult = { ok: true; row: CleanedRow } | { ok: false; reason: s
 
 /** Keeps the nine cleaned fields of a parsed beer, or says why the value is not a row. */
 export function cleanBeer(value: unknown): CleanResult {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     return {
       ok: false,
       reason: `not an object: got ${value === null ? 'null' : Array.isArray(value) ? 'an array' : typeof value}`,
     };
   }
-  const beer = value as Record<string, unknown>;
-  const id = beer.id;
+  const id = value.id;
   if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
     return { ok: false, reason: `id: expected a positive integer, got ${describe(id)}` };
   }
-  const name = beer.name;
+  const name = value.name;
   if (name !== undefined && name !== null && typeof name !== 'string') {
     return { ok: false, reason: `name: expected a string or null, got ${describe(name)}` };
   }
   const row = { id, name: name ?? null } as CleanedRow;
   for (const column of NUMERIC_COLUMNS) {
-    const field = beer[column];
+    const field = value[column];
     if (field === undefined || field === null) {
       row[column] = null;
     } else if (typeof field === 'number' && Number.isFinite(field)) {

@@ -11,6 +11,10 @@ export class ConfigError extends Error {
 
 type Env = Record<string, string | undefined>;
 
+function isOneOf<T extends string>(allowed: readonly T[], value: string): value is T {
+  return allowed.some((option) => option === value);
+}
+
 /** Collects problems while reading variables so all of them are reported at once. */
 class Reader {
   readonly problems: string[] = [];
@@ -71,11 +75,11 @@ class Reader {
   oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
     const value = this.raw(name);
     if (value === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(value)) {
+    if (!isOneOf(allowed, value)) {
       this.problems.push(`${name}: must be one of ${allowed.join(', ')}, got "${value}"`);
       return fallback;
     }
-    return value as T;
+    return value;
   }
 
   url(name: string, fallback: string | undefined, protocols: string[]): string | undefined {

@@ -2,6 +2,7 @@
 // trainer fits a Preprocessing on the training split and stores it in the model's metadata; the
 // server applies it to each request. Pure functions.
 import { type ColumnTable, op } from 'arquero';
+import { type Static, Type } from 'typebox';
 import type { CleanedRow } from './beer.js';
 
 export const FEATURES = ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'] as const;
@@ -15,18 +16,31 @@ export type FeatureInput = Partial<Record<Feature, number | null>>;
  */
 const LOG_FEATURES: readonly Feature[] = ['abv', 'ebc', 'srm'];
 
-export interface Preprocessing {
-  features: Feature[];
+const feature = Type.Enum(FEATURES);
+const perFeature = Type.Record(feature, Type.Number());
+
+/** Stored in each model's metadata.json and read back by the server (lib/modelRegistry). */
+export const preprocessingSchema = Type.Object({
+  features: Type.Array(feature),
   /** Training medians, used for a missing value (before the log). */
-  medians: Record<Feature, number>;
-  logFeatures: Feature[];
+  medians: perFeature,
+  logFeatures: Type.Array(feature),
   /** Mean and standard deviation of each (logged) feature on the training split. */
-  means: Record<Feature, number>;
-  stds: Record<Feature, number>;
+  means: perFeature,
+  stds: perFeature,
   /** lo/hi: the training range of log1p(IBU); predictions are clipped to it, so a beer far outside
    * the training data (an unseen extreme) cannot produce an absurd IBU through the exponential. */
-  target: { name: 'ibu'; transform: 'log1p'; mean: number; std: number; lo: number; hi: number };
-}
+  target: Type.Object({
+    name: Type.Literal('ibu'),
+    transform: Type.Literal('log1p'),
+    mean: Type.Number(),
+    std: Type.Number(),
+    lo: Type.Number(),
+    hi: Type.Number(),
+  }),
+});
+
+export type Preprocessing = Static<typeof preprocessingSchema>;
 
 export class DataError extends Error {}
 

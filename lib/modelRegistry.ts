@@ -4,7 +4,9 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
-import type { Preprocessing } from './features.js';
+import { type Static, Type } from 'typebox';
+import { documentReader } from './document.js';
+import { preprocessingSchema } from './features.js';
 import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
 import type { Tf } from './tfjs.js';
 
@@ -12,40 +14,64 @@ export const MODELS_PREFIX = 'models/ibu/';
 export const CHAMPION_KEY = `${MODELS_PREFIX}champion.json`;
 const VERSION = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 
-export interface MetricSet {
-  mae: number;
-  mse: number;
-  rmse: number;
-  r2: number;
-}
+const metricFields = { mae: Type.Number(), mse: Type.Number(), rmse: Type.Number(), r2: Type.Number() };
+export const metricSetSchema = Type.Object(metricFields);
+export type MetricSet = Static<typeof metricSetSchema>;
 
-export interface ModelMetadata {
-  version: string;
-  createdAt: string;
-  dataset: {
-    rows: number;
-    trainRows: number;
-    validationRows: number;
-    testRows: number;
-    objectKeys: string[];
-    contentHash: string;
-  };
-  features: string[];
-  preprocessing: Preprocessing;
-  metrics: { model: MetricSet; baseline: MetricSet; champion?: MetricSet & { version: string } };
-  history: Array<{ epoch: number; loss: number; val_loss: number }>;
-  bestEpoch: number;
-  parameters: Record<string, number | string>;
-  backend: string;
-  trainingSeconds: number;
-  promoted: boolean;
-  reason: string;
-}
+// Objects are open (extra fields pass): a document written by a newer trainer stays readable.
+export const modelMetadataSchema = Type.Object({
+  version: Type.String(),
+  createdAt: Type.String(),
+  dataset: Type.Object({
+    rows: Type.Number(),
+    trainRows: Type.Number(),
+    validationRows: Type.Number(),
+    testRows: Type.Number(),
+    objectKeys: Type.Array(Type.String()),
+    contentHash: Type.String(),
+  }),
+  features: Type.Array(Type.String()),
+  preprocessing: preprocessingSchema,
+  metrics: Type.Object({
+    model: metricSetSchema,
+    baseline: metricSetSchema,
+    champion: Type.Optional(Type.Object({ ...metricFields, version: Type.String() })),
+  }),
+  history: Type.Array(Type.Object({ epoch: Type.Number(), loss: Type.Number(), val_loss: Type.Number() })),
+  bestEpoch: Type.Number(),
+  parameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
+  backend: Type.String(),
+  trainingSeconds: Type.Number(),
+  promoted: Type.Boolean(),
+  reason: Type.String(),
+});
+export type ModelMetadata = Static<typeof modelMetadataSchema>;
 
-export interface Champion {
-  version: string;
-  promotedAt: string;
-}
+export const championSchema = Type.Object({ version: Type.String(), promotedAt: Type.String() });
+export type Champion = Static<typeof championSchema>;
+
+// The parts of model.json that loadModelFromS3 hands to tfjs; tfjs checks the topology itself.
+const modelJsonSchema = Type.Object({
+  modelTopology: Type.Object({}),
+  format: Type.Optional(Type.String()),
+  weightsManifest: Type.Array(
+    Type.Object({
+      paths: Type.Optional(Type.Array(Type.String())),
+      weights: Type.Array(
+        Type.Object({
+          name: Type.String(),
+          shape: Type.Array(Type.Number()),
+          dtype: Type.Enum(['float32', 'int32', 'bool', 'string', 'complex64']),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** Parse and check each document the registry reads; exported for the readers' own tests. */
+export const metadataDocument = documentReader(modelMetadataSchema);
+export const championDocument = documentReader(championSchema);
+export const modelJsonDocument = documentReader(modelJsonSchema);
 
 /** Sortable by creation time: UTC timestamp to the millisecond, then a short random suffix. */
 export function newVersion(now = new Date()): string {
@@ -106,9 +132,10 @@ export async function loadModelFromS3(
   bucket: string,
   version: string,
 ): Promise<TF.LayersModel> {
-  const modelJson = JSON.parse(await getObjectText(s3, bucket, key(version, 'model.json')));
-  const manifest = modelJson.weightsManifest?.[0];
-  if (!manifest?.weights) throw new Error(`${key(version, 'model.json')}: no weights manifest`);
+  const modelJsonKey = key(version, 'model.json');
+  const modelJson = modelJsonDocument.parse(await getObjectText(s3, bucket, modelJsonKey), modelJsonKey);
+  const manifest = modelJson.weightsManifest[0];
+  if (!manifest) throw new Error(`${modelJsonKey}: no weights manifest`);
   const weightBytes = await getObjectBytes(s3, bucket, key(version, manifest.paths?.[0] ?? 'weights.bin'));
   const weightData = weightBytes.buffer.slice(
     weightBytes.byteOffset,
@@ -129,13 +156,14 @@ export async function readMetadata(
   bucket: string,
   version: string,
 ): Promise<ModelMetadata | undefined> {
-  const text = await getObjectTextIfExists(s3, bucket, key(version, 'metadata.json'));
-  return text === undefined ? undefined : (JSON.parse(text) as ModelMetadata);
+  const metadataKey = key(version, 'metadata.json');
+  const text = await getObjectTextIfExists(s3, bucket, metadataKey);
+  return text === undefined ? undefined : metadataDocument.parse(text, metadataKey);
 }
 
 export async function readChampion(s3: S3Client, bucket: string): Promise<Champion | undefined> {
   const text = await getObjectTextIfExists(s3, bucket, CHAMPION_KEY);
-  return text === undefined ? undefined : (JSON.parse(text) as Champion);
+  return text === undefined ? undefined : championDocument.parse(text, CHAMPION_KEY);
 }
 
 export const writeChampion = (s3: S3Client, bucket: string, version: string) =>

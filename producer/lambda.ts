@@ -11,7 +11,8 @@ let ctx: ProducerContext | undefined;
 /** What an invocation asks for: a scheduled event (any object without `replay`) is one tick. */
 export function invocationMode(event: unknown): 'tick' | 'replay' {
   if (event === null || typeof event !== 'object' || !('replay' in event)) return 'tick';
-  const value = (event as { replay: unknown }).replay;
+  // `in` has narrowed the event to an object with a `replay` field of unknown type; check it.
+  const value = event.replay;
   if (typeof value !== 'boolean') {
     throw new Error(`replay: expected true or false, got ${JSON.stringify(value)}`);
   }

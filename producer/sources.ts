@@ -1,6 +1,7 @@
 // Where beers come from: the bundled punkapi-db data set (offline default) or the live Punk API.
 // A source returns only well-formed beers; anything else is skipped with a reason, never put.
 import beers from 'punkapi-db' with { type: 'json' };
+import { isRecord } from '../lib/guards.js';
 
 export type Beer = Record<string, unknown> & { id: number };
 
@@ -15,20 +16,25 @@ export interface SourceBatch {
 
 /** A beer worth putting on the stream: an object whose id is a positive integer. */
 export function acceptBeer(value: unknown): { ok: true; beer: Beer } | { ok: false; reason: string } {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+  if (!isRecord(value)) {
     return {
       ok: false,
       reason: `not a beer object: got ${Array.isArray(value) ? 'an array' : value === null ? 'null' : typeof value}`,
     };
   }
-  const id = (value as Record<string, unknown>).id;
-  if (typeof id !== 'number' || !Number.isSafeInteger(id) || id <= 0) {
+  if (!hasBeerId(value)) {
     return {
       ok: false,
-      reason: `beer without a positive integer id (id: ${JSON.stringify(id) ?? 'missing'})`,
+      reason: `beer without a positive integer id (id: ${JSON.stringify(value.id) ?? 'missing'})`,
     };
   }
-  return { ok: true, beer: value as Beer };
+  return { ok: true, beer: value };
+}
+
+/** The one field a Beer promises beyond being an object. */
+function hasBeerId(value: Record<string, unknown>): value is Beer {
+  const { id } = value;
+  return typeof id === 'number' && Number.isSafeInteger(id) && id > 0;
 }
 
 export function sortBeers(values: unknown[]): SourceBatch {
@@ -43,7 +49,7 @@ export function sortBeers(values: unknown[]): SourceBatch {
 
 /** The 325 bundled beers (punkapi-db, MIT), in data-set order. */
 export function bundledBeers(): SourceBatch {
-  return sortBeers(beers as unknown[]);
+  return sortBeers(beers);
 }
 
 /**

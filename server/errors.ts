@@ -1,22 +1,22 @@
 // Every error leaves the server in one shape, {error, message, field?}, and never with a stack.
-import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { type Static, Type } from 'typebox';
+import { refTo } from './schema.js';
 
-export interface ApiError {
-  error: string;
-  message: string;
-  field?: string;
-}
-
-export const errorSchema = {
-  $id: 'Error',
-  type: 'object',
-  required: ['error', 'message'],
-  properties: {
-    error: { type: 'string', description: 'machine-readable code' },
-    message: { type: 'string' },
-    field: { type: 'string', description: 'the request field at fault, e.g. abv or instances[2].ph' },
+export const errorSchema = Type.Object(
+  {
+    error: Type.String({ description: 'machine-readable code' }),
+    message: Type.String(),
+    field: Type.Optional(
+      Type.String({ description: 'the request field at fault, e.g. abv or instances[2].ph' }),
+    ),
   },
-} as const;
+  { $id: 'Error' },
+);
+
+export type ApiError = Static<typeof errorSchema>;
+
+export const errorRef = refTo(errorSchema);
 
 export class HttpError extends Error {
   constructor(
@@ -29,15 +29,8 @@ export class HttpError extends Error {
   }
 }
 
-interface AjvError {
-  instancePath: string;
-  keyword: string;
-  message?: string;
-  params: Record<string, unknown>;
-}
-
 /** `/instances/3/abv` → `instances[3].abv`; a missing or extra property names itself. */
-export function fieldOf(error: AjvError, context: string | undefined): string {
+export function fieldOf(error: FastifySchemaValidationError, context: string | undefined): string {
   const parts = error.instancePath.split('/').filter(Boolean);
   const named = error.params.missingProperty ?? error.params.additionalProperty;
   if (typeof named === 'string') parts.push(named);
@@ -46,7 +39,7 @@ export function fieldOf(error: AjvError, context: string | undefined): string {
   return field || context || 'body';
 }
 
-function describe(error: AjvError, field: string): string {
+function describe(error: FastifySchemaValidationError, field: string): string {
   if (error.keyword === 'additionalProperties') return `${field}: unknown field`;
   if (error.keyword === 'required') return `${field}: required`;
   return `${field}: ${error.message ?? 'invalid'}`;
@@ -57,8 +50,8 @@ export function errorHandler(err: FastifyError, request: FastifyRequest, reply: 
     reply.code(err.statusCode).send(body(err.error, err.message, err.field));
     return;
   }
-  if (err.validation && err.validation.length > 0) {
-    const first = err.validation[0] as unknown as AjvError;
+  const first = err.validation?.[0];
+  if (first) {
     const field = fieldOf(first, err.validationContext);
     reply.code(400).send(body('invalid_request', describe(first, field), field));
     return;

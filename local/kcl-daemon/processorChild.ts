@@ -3,6 +3,7 @@
 // As with Amazon's daemon, a checkpoint request is read only while an action awaits its status.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { isRecord } from '../../lib/guards.js';
 
 export interface Message {
   action: string;
@@ -23,6 +24,21 @@ export interface ProcessorChild {
 
 export class ProcessorExited extends Error {}
 
+/** One line from the processor; anything but a JSON object with a string `action` is `invalid`. */
+export function parseMessage(line: string): Message {
+  let value: unknown;
+  try {
+    value = JSON.parse(line);
+  } catch {
+    return { action: 'invalid', line };
+  }
+  return isMessage(value) ? value : { action: 'invalid', line };
+}
+
+function isMessage(value: unknown): value is Message {
+  return isRecord(value) && typeof value.action === 'string';
+}
+
 export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): ProcessorChild {
   const [file, ...args] = command as [string, ...string[]];
   // stderr is the processor's log and goes straight to ours.
@@ -40,11 +56,7 @@ export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): Proce
   child.stdin?.on('error', () => {}); // a dead child's closed pipe is reported by `exited`
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     if (!line.trim()) return; // aws-kcl writes a blank line before each message
-    try {
-      lines.push(JSON.parse(line) as Message);
-    } catch {
-      lines.push({ action: 'invalid', line });
-    }
+    lines.push(parseMessage(line));
     wake?.();
   });
   const nextMessage = async (): Promise<Message> => {
@@ -77,7 +89,11 @@ export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): Proce
           return;
         }
         if (reply.action === 'checkpoint') {
-          const sequenceNumber = (reply.sequenceNumber as string | null | undefined) ?? null;
+          // null (or absent) asks for the last record delivered; anything but a string is a broken line.
+          const sequenceNumber = reply.sequenceNumber ?? null;
+          if (sequenceNumber !== null && typeof sequenceNumber !== 'string') {
+            throw new Error(`unexpected message from processor: ${JSON.stringify(reply)}`);
+          }
           const error = onCheckpoint ? await onCheckpoint(sequenceNumber) : 'InvalidStateException';
           send({ action: 'checkpoint', sequenceNumber, ...(error ? { error } : {}) });
           continue;

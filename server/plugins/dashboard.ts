@@ -6,6 +6,7 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyPluginAsync } from 'fastify';
+import { isRecord } from '../../lib/guards.js';
 import { enqueueRetrain, type RetrainQueue } from '../../lib/retrainQueue.js';
 import type { ApiKeys } from '../apiKeys.js';
 import { HttpError } from '../errors.js';
@@ -38,7 +39,8 @@ const dashboard: FastifyPluginAsync<{ queue: RetrainQueue; keys: ApiKeys }> = as
 ) => {
   // `?api_key=` once: checked, turned into an HttpOnly cookie, and dropped from the URL.
   app.addHook('onRequest', (request, reply, done) => {
-    const { api_key: key } = request.query as { api_key?: string };
+    // bull-board's routes have no querystring schema: the parsed query is checked here.
+    const key = isRecord(request.query) ? request.query.api_key : undefined;
     if (typeof key !== 'string') return done();
     if (keys.configured && !keys.matches(key))
       return done(new HttpError(403, 'forbidden', 'the API key is not valid'));

@@ -1,15 +1,13 @@
 // Liveness and readiness: /health answers while the process runs; /ready once the champion is
 // loaded, or once the registry is known to have none yet ("no-model": predictions answer 503, but
 // the API and the dashboard, where an operator starts the first retrain, must stay reachable).
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { nullable } from '../schema.js';
 
-const status = {
-  type: 'object',
-  required: ['status'],
-  properties: { status: { type: 'string' }, model: { type: ['string', 'null'] } },
-} as const;
+const status = Type.Object({ status: Type.String(), model: Type.Optional(nullable(Type.String())) });
 
-const health: FastifyPluginAsync = async (app) => {
+const health: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/health',
     { config: { rateLimit: false }, schema: { tags: ['operations'], response: { 200: status } } },

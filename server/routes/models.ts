@@ -1,13 +1,16 @@
 // The model registry, read-only: every version with its metrics and promotion decision, the
 // champion, and one version's full metadata.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import type { Config } from '../../lib/config.js';
 import { isVersion, listModels, readChampion, readMetadata } from '../../lib/modelRegistry.js';
-import { HttpError } from '../errors.js';
+import { errorRef, HttpError } from '../errors.js';
+import { nullable } from '../schema.js';
 
-const metadata = { type: 'object', additionalProperties: true } as const;
+// Served as read (lib/modelRegistry checks it on the way in), every field written out.
+const metadata = Type.Object({}, { additionalProperties: true });
 
-const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
+const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   const bucket = config.buckets.models;
 
   app.get(
@@ -17,14 +20,11 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
         tags: ['models'],
         summary: 'Every model version (oldest first) with metrics and promotion decisions',
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              champion: { type: ['string', 'null'] },
-              serving: { type: ['string', 'null'] },
-              models: { type: 'array', items: metadata },
-            },
-          },
+          200: Type.Object({
+            champion: Type.Optional(nullable(Type.String())),
+            serving: Type.Optional(nullable(Type.String())),
+            models: Type.Optional(Type.Array(metadata)),
+          }),
         },
       },
     },
@@ -40,7 +40,7 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
       schema: {
         tags: ['models'],
         summary: 'The champion named by champion.json, with its metadata',
-        response: { 200: metadata, 404: { $ref: 'Error#' } },
+        response: { 200: metadata, 404: errorRef },
       },
     },
     async () => {
@@ -57,16 +57,12 @@ const models: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =
       schema: {
         tags: ['models'],
         summary: "One version's metadata",
-        params: {
-          type: 'object',
-          required: ['version'],
-          properties: { version: { type: 'string', maxLength: 64 } },
-        },
-        response: { 200: metadata, 400: { $ref: 'Error#' }, 404: { $ref: 'Error#' } },
+        params: Type.Object({ version: Type.String({ maxLength: 64 }) }),
+        response: { 200: metadata, 400: errorRef, 404: errorRef },
       },
     },
     async (request) => {
-      const { version } = request.params as { version: string };
+      const { version } = request.params;
       // Versions are S3 key segments of one shape (lib/modelRegistry); anything else never reaches S3.
       if (!isVersion(version)) {
         throw new HttpError(

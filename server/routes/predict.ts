@@ -1,24 +1,20 @@
 // POST /predict and POST /predict/batch. Each request joins the current micro-batch; the log
 // line of a prediction carries the model version and the latency.
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import type { FastifyRequest } from 'fastify';
 import { bitternessOf } from '../bitterness.js';
-import { HttpError } from '../errors.js';
+import { errorRef, HttpError } from '../errors.js';
 import type { FeatureRow } from '../modelHolder.js';
-import { batchRequest, batchResponse } from './predict.schema.js';
+import { batchRequest, batchResponse, beerFeaturesRef, predictionRef } from './predict.schema.js';
 
 export interface PredictRoutesOptions {
   batchMax: number;
   requireKey: boolean;
 }
 
-const errors = {
-  400: { $ref: 'Error#' },
-  401: { $ref: 'Error#' },
-  403: { $ref: 'Error#' },
-  503: { $ref: 'Error#' },
-};
+const errors = { 400: errorRef, 401: errorRef, 403: errorRef, 503: errorRef };
 
-const predict: FastifyPluginAsync<PredictRoutesOptions> = async (app, { batchMax, requireKey }) => {
+const predict: FastifyPluginAsyncTypebox<PredictRoutesOptions> = async (app, { batchMax, requireKey }) => {
   if (requireKey) app.addHook('onRequest', app.requireApiKey);
 
   const run = async (request: FastifyRequest, rows: readonly FeatureRow[]) => {
@@ -36,12 +32,12 @@ const predict: FastifyPluginAsync<PredictRoutesOptions> = async (app, { batchMax
       schema: {
         tags: ['predictions'],
         summary: 'Predict the bitterness (IBU) of one beer',
-        body: { $ref: 'BeerFeatures#' },
-        response: { 200: { $ref: 'Prediction#' }, ...errors },
+        body: beerFeaturesRef,
+        response: { 200: predictionRef, ...errors },
       },
     },
     async (request) => {
-      const { ibu, version } = await run(request, [request.body as FeatureRow]);
+      const { ibu, version } = await run(request, [request.body]);
       const value = ibu[0] as number;
       return { ibu: value, bitterness: bitternessOf(value), model: version };
     },
@@ -58,7 +54,7 @@ const predict: FastifyPluginAsync<PredictRoutesOptions> = async (app, { batchMax
       },
     },
     async (request) => {
-      const { instances } = request.body as { instances: FeatureRow[] };
+      const { instances } = request.body;
       const { ibu, version } = await run(request, instances);
       const predictions = Array.from(ibu, (value) => ({ ibu: value, bitterness: bitternessOf(value) }));
       return { predictions, model: version };

@@ -1,12 +1,14 @@
 // POST /retrain queues a `manual` retrain (or joins the one already waiting); GET /retrain/:id
 // reports a job's state and progress.
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
 import { enqueueRetrain } from '../../lib/retrainQueue.js';
-import { HttpError } from '../errors.js';
+import { errorRef, HttpError } from '../errors.js';
+import { nullable } from '../schema.js';
 
-const errors = { 401: { $ref: 'Error#' }, 403: { $ref: 'Error#' } };
+const errors = { 401: errorRef, 403: errorRef };
 
-const retrain: FastifyPluginAsync = async (app) => {
+const retrain: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireApiKey);
 
   app.post(
@@ -17,15 +19,11 @@ const retrain: FastifyPluginAsync = async (app) => {
         security: [{ apiKey: [] }],
         summary: 'Queue a manual retrain; joins the retrain already waiting, if any',
         response: {
-          202: {
-            type: 'object',
-            required: ['id', 'created'],
-            properties: {
-              id: { type: 'string' },
-              created: { type: 'boolean', description: 'false when this joined a retrain already waiting' },
-              message: { type: 'string' },
-            },
-          },
+          202: Type.Object({
+            id: Type.String(),
+            created: Type.Boolean({ description: 'false when this joined a retrain already waiting' }),
+            message: Type.Optional(Type.String()),
+          }),
           ...errors,
         },
       },
@@ -44,33 +42,26 @@ const retrain: FastifyPluginAsync = async (app) => {
         tags: ['retraining'],
         security: [{ apiKey: [] }],
         summary: "A retrain job's state and progress",
-        params: {
-          type: 'object',
-          required: ['id'],
-          properties: { id: { type: 'string', pattern: '^[A-Za-z0-9:_-]{1,128}$' } },
-        },
+        params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,128}$' }) }),
         response: {
-          200: {
-            type: 'object',
-            properties: {
-              id: { type: 'string' },
-              state: { type: 'string' },
-              reason: { type: 'string' },
-              progress: {},
-              attemptsMade: { type: 'integer' },
-              failedReason: { type: ['string', 'null'] },
-              returnValue: {},
-              createdAt: { type: ['string', 'null'] },
-              finishedAt: { type: ['string', 'null'] },
-            },
-          },
-          404: { $ref: 'Error#' },
+          200: Type.Object({
+            id: Type.Optional(Type.String()),
+            state: Type.Optional(Type.String()),
+            reason: Type.Optional(Type.String()),
+            progress: Type.Optional(Type.Unknown()),
+            attemptsMade: Type.Optional(Type.Integer()),
+            failedReason: Type.Optional(nullable(Type.String())),
+            returnValue: Type.Optional(Type.Unknown()),
+            createdAt: Type.Optional(nullable(Type.String())),
+            finishedAt: Type.Optional(nullable(Type.String())),
+          }),
+          404: errorRef,
           ...errors,
         },
       },
     },
     async (request) => {
-      const { id } = request.params as { id: string };
+      const { id } = request.params;
       const job = await app.retrainQueue.getJob(id);
       if (!job) throw new HttpError(404, 'not_found', `no retrain job ${id}`, 'id');
       const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);

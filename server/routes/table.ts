@@ -1,22 +1,21 @@
 // GET /table: a page of the cleaned table, with the row count and the time of the last write.
-import type { FastifyPluginAsync } from 'fastify';
-import { CLEANED_COLUMNS } from '../../lib/beer.js';
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { CLEANED_COLUMNS, NUMERIC_COLUMNS } from '../../lib/beer.js';
 import { type CleanedTable, loadCleanedTable } from '../../lib/cleanedTable.js';
 import type { Config } from '../../lib/config.js';
+import { errorRef } from '../errors.js';
+import { nullable } from '../schema.js';
 
-const nullableNumber = { type: ['number', 'null'] };
-const row = {
-  type: 'object',
-  properties: {
-    id: { type: 'integer' },
-    name: { type: ['string', 'null'] },
-    ...Object.fromEntries(CLEANED_COLUMNS.slice(2).map((c) => [c, nullableNumber])),
-  },
-};
+const row = Type.Object({
+  id: Type.Optional(Type.Integer()),
+  name: Type.Optional(nullable(Type.String())),
+  ...Type.Partial(Type.Record(Type.Enum(NUMERIC_COLUMNS), nullable(Type.Number()))).properties,
+});
 
 const TABLE_CACHE_MS = 2000;
 
-const table: FastifyPluginAsync<{ config: Config }> = async (app, { config }) => {
+const table: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
   // Pages of one listing share one read: the table is re-read at most every TABLE_CACHE_MS.
   let cached: { at: number; table: Promise<CleanedTable> } | undefined;
   const read = () => {
@@ -35,40 +34,34 @@ const table: FastifyPluginAsync<{ config: Config }> = async (app, { config }) =>
       schema: {
         tags: ['data'],
         summary: 'A page of the cleaned table (one row per beer id)',
-        querystring: {
-          type: 'object',
-          additionalProperties: false,
-          properties: {
+        querystring: Type.Object(
+          {
             // Query values stay strings (body validation does not coerce types); parsed below.
-            offset: { type: 'string', pattern: '^[0-9]{1,9}$', description: 'rows to skip (default 0)' },
-            limit: {
-              type: 'string',
-              pattern: '^[0-9]{1,4}$',
-              description: 'rows to return, 1-1000 (default 50)',
-            },
+            offset: Type.Optional(
+              Type.String({ pattern: '^[0-9]{1,9}$', description: 'rows to skip (default 0)' }),
+            ),
+            limit: Type.Optional(
+              Type.String({ pattern: '^[0-9]{1,4}$', description: 'rows to return, 1-1000 (default 50)' }),
+            ),
           },
-        },
+          { additionalProperties: false },
+        ),
         response: {
-          200: {
-            type: 'object',
-            required: ['rows', 'total', 'offset', 'limit', 'lastUpdate'],
-            properties: {
-              total: { type: 'integer' },
-              offset: { type: 'integer' },
-              limit: { type: 'integer' },
-              lastUpdate: { type: ['string', 'null'], format: 'date-time' },
-              columns: { type: 'array', items: { type: 'string' } },
-              rows: { type: 'array', items: row },
-            },
-          },
-          400: { $ref: 'Error#' },
+          200: Type.Object({
+            total: Type.Integer(),
+            offset: Type.Integer(),
+            limit: Type.Integer(),
+            lastUpdate: nullable(Type.String({ format: 'date-time' })),
+            columns: Type.Optional(Type.Array(Type.String())),
+            rows: Type.Array(row),
+          }),
+          400: errorRef,
         },
       },
     },
     async (request, reply) => {
-      const query = request.query as { offset?: string; limit?: string };
-      const offset = Number(query.offset ?? 0);
-      const limit = Number(query.limit ?? 50);
+      const offset = Number(request.query.offset ?? 0);
+      const limit = Number(request.query.limit ?? 50);
       if (limit < 1 || limit > 1000) {
         return reply
           .code(400)
