@@ -75,7 +75,10 @@ describe('putObjectIfAbsent', () => {
       [409, errorXml('ConditionalRequestConflict', 'A conflicting conditional operation is in progress')],
       [412, errorXml('PreconditionFailed', 'At least one of the pre-conditions you specified did not hold')],
     ]);
-    assert.equal(await putObjectIfAbsent(s3, 'b', 'k', 'x', 'text/plain', undefined, { sleep: noSleep }), 'exists');
+    assert.equal(
+      await putObjectIfAbsent(s3, 'b', 'k', 'x', 'text/plain', undefined, { sleep: noSleep }),
+      'exists',
+    );
     assert.equal(seen.length, 3);
   });
 
@@ -102,7 +105,10 @@ describe('conditionalPutFailure', () => {
     assert.equal(conditionalPutFailure({ name: 'Unknown', $metadata: { httpStatusCode: 412 } }), 'exists');
     assert.equal(conditionalPutFailure({ name: 'ConditionalRequestConflict' }), 'conflict');
     assert.equal(conditionalPutFailure({ name: 'Unknown', $metadata: { httpStatusCode: 409 } }), 'conflict');
-    assert.equal(conditionalPutFailure({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }), 'other');
+    assert.equal(
+      conditionalPutFailure({ name: 'NoSuchBucket', $metadata: { httpStatusCode: 404 } }),
+      'other',
+    );
     assert.equal(conditionalPutFailure(new Error('socket hang up')), 'other');
     assert.equal(conditionalPutFailure(undefined), 'other');
   });

@@ -67,7 +67,10 @@ export async function startConditionalFront(options: {
         agent,
       },
       (answer) => {
-        res.writeHead(answer.statusCode ?? 502, without(answer.headers, [...HOP_BY_HOP, 'transfer-encoding']));
+        res.writeHead(
+          answer.statusCode ?? 502,
+          without(answer.headers, [...HOP_BY_HOP, 'transfer-encoding']),
+        );
         answer.pipe(res);
       },
     );

@@ -25,8 +25,14 @@ describe('S3 stand-in: conditional writes', () => {
 
   it('creates an absent key, then answers exists and leaves the first object as it was', async () => {
     const key = 'rows/dt=2026-11-24/shardId-1/100.csv';
-    assert.equal(await putObjectIfAbsent(s3, bucket, key, 'first', 'text/csv', { 'last-sequence-number': '150' }), 'written');
-    assert.equal(await putObjectIfAbsent(s3, bucket, key, 'second', 'text/csv', { 'last-sequence-number': '120' }), 'exists');
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'first', 'text/csv', { 'last-sequence-number': '150' }),
+      'written',
+    );
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'second', 'text/csv', { 'last-sequence-number': '120' }),
+      'exists',
+    );
     assert.equal(await getObjectText(s3, bucket, key), 'first');
     assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '150');
   });
