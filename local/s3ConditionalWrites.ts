@@ -5,7 +5,9 @@
 //     412 PreconditionFailed (and its XML error body), leaving the object as it is;
 //   - runs the requests on one object one at a time, so that the existence check and the write
 //     are one atomic step, and a read never sees an object half written (s3rver writes the file,
-//     then its metadata).
+//     then its metadata);
+//   - removes what a conditional PUT whose client went away mid-upload left in s3rver (S3 keeps
+//     nothing of an unfinished PUT).
 // Objects are named by path (path-style requests, which is what our clients send). Only `*` is
 // honoured (If-Match and ETag values pass through, ignored as before), on PutObject and CopyObject;
 // CompleteMultipartUpload is not made conditional.
@@ -56,7 +58,9 @@ export async function startConditionalFront(options: {
     } else res.destroy();
   };
 
+  /** Passes the request to s3rver; the flag says whether s3rver has answered it. */
   const forward = (req: http.IncomingMessage, res: http.ServerResponse) => {
+    const state = { answered: false };
     const upstream = http.request(
       {
         host: '127.0.0.1',
@@ -67,40 +71,50 @@ export async function startConditionalFront(options: {
         agent,
       },
       (answer) => {
+        state.answered = true;
         res.writeHead(
           answer.statusCode ?? 502,
           without(answer.headers, [...HOP_BY_HOP, 'transfer-encoding']),
         );
+        answer.on('error', () => res.destroy());
         answer.pipe(res);
       },
     );
     upstream.on('error', (error) => badGateway(res, error));
+    // A client gone before its answer takes its upstream request with it.
+    res.once('close', () => {
+      if (!res.writableFinished) upstream.destroy();
+    });
     req.pipe(upstream);
+    return state;
   };
 
-  // s3rver serves anonymous requests, so an unsigned HEAD through the same host answers whether
-  // the key holds an object.
-  const exists = (req: http.IncomingMessage, pathname: string) =>
-    new Promise<boolean>((resolve, reject) => {
-      const head = http.request(
+  // s3rver serves anonymous requests, so an unsigned request through the same host reads or
+  // removes an object for the front.
+  const direct = (req: http.IncomingMessage, method: 'HEAD' | 'DELETE', pathname: string) =>
+    new Promise<number>((resolve, reject) => {
+      const request = http.request(
         {
           host: '127.0.0.1',
           port: options.upstreamPort,
-          method: 'HEAD',
+          method,
           path: pathname,
           headers: { host: req.headers.host ?? '127.0.0.1' },
           agent,
         },
         (answer) => {
           answer.resume();
-          if (answer.statusCode === 200) resolve(true);
-          else if (answer.statusCode === 404) resolve(false);
-          else reject(new Error(`HEAD ${pathname}: ${answer.statusCode}`));
+          resolve(answer.statusCode ?? 0);
         },
       );
-      head.on('error', reject);
-      head.end();
+      request.on('error', reject);
+      request.end();
     });
+  const exists = async (req: http.IncomingMessage, pathname: string) => {
+    const status = await direct(req, 'HEAD', pathname);
+    if (status !== 200 && status !== 404) throw new Error(`HEAD ${pathname}: ${status}`);
+    return status === 200;
+  };
 
   const preconditionFailed = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => {
     req.resume(); // the body is not wanted; read it off so the connection stays usable
@@ -129,15 +143,21 @@ export async function startConditionalFront(options: {
     );
     void locked(object, async () => {
       if (over) return;
+      const conditional = req.method === 'PUT' && req.headers['if-none-match'] === '*';
+      let created: { answered: boolean } | undefined;
       try {
-        const conditional = req.method === 'PUT' && req.headers['if-none-match'] === '*';
         if (conditional && (await exists(req, url.pathname))) preconditionFailed(req, res, url.pathname);
-        else forward(req, res);
+        else created = forward(req, res);
       } catch (error) {
         req.resume();
         badGateway(res, error);
       }
       await finished;
+      // A writer that died during its upload (a killed processor) leaves s3rver a partial file
+      // without metadata where S3 would have nothing; left there it would refuse every later
+      // conditional write. Still under the lock, so nobody has seen it.
+      if (conditional && created && !created.answered)
+        await direct(req, 'DELETE', url.pathname).catch(() => {});
     });
   });
 

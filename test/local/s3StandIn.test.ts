@@ -2,6 +2,7 @@
 // over s3rver, atomically per key, and otherwise behaves as s3rver does.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -83,5 +84,32 @@ describe('S3 stand-in: conditional writes', () => {
     assert.equal(await put, 'written');
     for (const metadata of seen) if (metadata) assert.equal(metadata['last-sequence-number'], '42');
     assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '42');
+  });
+
+  it('leaves nothing of a conditional PUT whose writer died mid-upload, as S3 would', async () => {
+    const key = `killed/${randomBytes(4).toString('hex')}.csv`;
+    const endpoint = new URL(stack.env.AWS_ENDPOINT_URL_S3 as string);
+    // An upload announced as 1,000 bytes that stops after 10: the writer is killed.
+    const socketClosed = new Promise<void>((resolve) => {
+      const request = http.request({
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method: 'PUT',
+        path: `/${bucket}/${key}`,
+        headers: { 'content-length': '1000', 'if-none-match': '*' },
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write('0123456789');
+      setTimeout(() => request.destroy(), 300);
+    });
+    await socketClosed;
+    // The next writer finds the key free (its request waits for the dead one to be cleaned up).
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'complete', 'text/csv', { 'last-sequence-number': '7' }),
+      'written',
+    );
+    assert.equal(await getObjectText(s3, bucket, key), 'complete');
+    assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '7');
   });
 });
