@@ -314,6 +314,18 @@ describe('IAM', () => {
     assert.deepEqual([...onAnything].sort(), ['cloudwatch:PutMetricData', 'ecr:GetAuthorizationToken']);
   });
 
+  test('the consumer reads and writes cleaned rows/ (a conditional write is followed by a HEAD), only writes rejected/', () => {
+    const consumer = statements().filter(({ where }) => /^ServicesConsumer.*TaskRole/.test(where));
+    const actionsOn = (prefix: string) =>
+      consumer
+        .filter(({ statement }) => JSON.stringify(statement.Resource).includes(`/${prefix}*`))
+        .flatMap(({ statement }) => list(statement.Action) as string[])
+        .filter((action) => action.startsWith('s3:'))
+        .sort();
+    assert.deepEqual(actionsOn('rows/'), ['s3:AbortMultipartUpload', 's3:GetObject', 's3:PutObject']);
+    assert.deepEqual(actionsOn('rejected/'), ['s3:AbortMultipartUpload', 's3:PutObject']);
+  });
+
   test('no role uses an AWS managed policy', () => {
     for (const [id, role] of ofType('AWS::IAM::Role'))
       assert.equal(role.Properties.ManagedPolicyArns, undefined, id);

@@ -4,6 +4,7 @@ import {
   HeadBucketCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -69,6 +70,59 @@ export async function putObject(
     client: s3,
     params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
   }).done();
+}
+
+/**
+ * What a conditional PUT's failure means: 'exists' when S3 refused it because the key already holds
+ * an object (412 PreconditionFailed), 'conflict' when another conditional write on the same key was
+ * in flight (409 ConditionalRequestConflict: "On a 409 failure you should retry the upload", the
+ * PutObject API reference on IfNoneMatch), 'other' for anything else.
+ */
+export function conditionalPutFailure(error: unknown): 'exists' | 'conflict' | 'other' {
+  const { name, $metadata } = (error ?? {}) as { name?: string; $metadata?: { httpStatusCode?: number } };
+  if (name === 'PreconditionFailed' || $metadata?.httpStatusCode === 412) return 'exists';
+  if (name === 'ConditionalRequestConflict' || $metadata?.httpStatusCode === 409) return 'conflict';
+  return 'other';
+}
+
+/**
+ * Writes an object only if its key is free, in one atomic step on S3's side (`If-None-Match: *`,
+ * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html): 'written' once S3
+ * has acknowledged it (durable), 'exists' when an object was already there (it is left as it is).
+ * A single PutObject, not lib-storage's Upload: Upload switches to multipart above 5 MB and a
+ * batch may be larger; one PUT takes up to 5 GB. A 409 is retried: the retry then sees 412 or wins.
+ */
+export async function putObjectIfAbsent(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+  body: string | Uint8Array,
+  contentType: string,
+  metadata?: Record<string, string>,
+  options: { conflictAttempts?: number; sleep?: (ms: number) => Promise<void> } = {},
+): Promise<'written' | 'exists'> {
+  const attempts = options.conflictAttempts ?? 5;
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      await s3.send(
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: key,
+          Body: body,
+          ContentType: contentType,
+          Metadata: metadata,
+          IfNoneMatch: '*',
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      const failure = conditionalPutFailure(error);
+      if (failure === 'exists') return 'exists';
+      if (failure === 'other' || attempt >= attempts) throw error;
+      await sleep(50 * 2 ** attempt * Math.random());
+    }
+  }
 }
 
 /** The object's user metadata, or undefined when the key does not exist. */

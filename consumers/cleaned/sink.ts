@@ -1,14 +1,15 @@
-// Where cleaned batches go: one CSV object of the batch's rows, one JSON dead letter per bad
-// record, and a retrain request once they are written.
+// Where cleaned batches go: one CSV object per batch, named by the batch's first record and created
+// only if absent (docs/design.md "Cleaned objects"), one JSON dead letter per bad record, and a
+// retrain request once they are written.
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KclRecord } from 'aws-kcl';
 import type { CleanedRow } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import type { Logger } from '../../lib/logger.js';
-import { inParallel, listObjects, putObject } from '../../lib/s3.js';
+import { headMetadata, inParallel, listObjects, putObject, putObjectIfAbsent } from '../../lib/s3.js';
 import { type Buffered, dtOf } from '../processor/batch.js';
-import type { Sink } from '../processor/batchingProcessor.js';
-import { deadLetterKey, lastSeqOfKey, rowsKey, rowsPrefix } from './keys.js';
+import { LAST_SEQUENCE_NUMBER, type Sink } from '../processor/batchingProcessor.js';
+import { deadLetterKey, rowsFolder, rowsKey, rowsObjectAt } from './keys.js';
 import type { RetrainTrigger } from './retrainTrigger.js';
 import { type CleanedItem, cleanRecord, deadLetter } from './transform.js';
 
@@ -22,23 +23,38 @@ export interface CleanedSinkOptions {
 
 export function cleanedSink(options: CleanedSinkOptions): Sink<CleanedItem> {
   const { s3, bucket, logger } = options;
+
+  const endOf = async (key: string): Promise<bigint> => {
+    const last = (await headMetadata(s3, bucket, key))?.[LAST_SEQUENCE_NUMBER];
+    if (!last || !/^\d+$/.test(last))
+      throw new Error(`s3://${bucket}/${key}: no ${LAST_SEQUENCE_NUMBER} metadata (got ${last ?? 'none'})`);
+    return BigInt(last);
+  };
+
   return {
     decode: (_record: KclRecord, data: Buffer) => cleanRecord(data, options.maxRecordBytes),
 
+    // One LIST per batch start (it needs only s3:ListBucket, and S3 lists are strongly consistent)
+    // finds both layouts; a HEAD reads the end of a current-layout object.
     async existingEnd(shardId, first) {
-      const objects = await listObjects(
-        s3,
-        bucket,
-        rowsPrefix(dtOf(first.arrival), shardId, first.sequenceNumber),
-      );
-      const ends = objects.map((object) => lastSeqOfKey(object.key)).filter((end) => end !== undefined);
-      return ends.length > 0 ? ends.reduce((a, b) => (a > b ? a : b)) : undefined;
+      const folder = rowsFolder(dtOf(first.arrival), shardId);
+      const listed = await listObjects(s3, bucket, `${folder}${first.sequenceNumber}`);
+      const found = listed.map((o) => ({
+        key: o.key,
+        at: rowsObjectAt(folder, first.sequenceNumber, o.key),
+      }));
+      const current = found.find((f) => f.at === 'current');
+      if (current) return endOf(current.key);
+      const legacyEnds = found.flatMap((f) => (typeof f.at === 'object' ? [f.at.legacyEnd] : []));
+      return legacyEnds.length > 0 ? legacyEnds.reduce((a, b) => (a > b ? a : b)) : undefined;
     },
 
+    // Dead letters first, the rows object last: an existing rows object means its batch's dead
+    // letters exist too. A batch of dead letters only still gets its (header-only) rows object, so
+    // that every batch leaves an object at its start for the next writer to find.
     async write(shardId, batch) {
       const first = batch[0] as Buffered<CleanedItem>;
       const last = batch[batch.length - 1] as Buffered<CleanedItem>;
-      const dt = dtOf(first.arrival);
       const rows: CleanedRow[] = [];
       const dead: Array<Buffered<CleanedItem>> = [];
       for (const buffered of batch) {
@@ -53,6 +69,7 @@ export function cleanedSink(options: CleanedSinkOptions): Sink<CleanedItem> {
           'dead letter',
         );
         const letter = deadLetter(item.reason, b.sequenceNumber, b.partitionKey, item.data);
+        // Keyed by the record itself: a rewrite (replay, second holder) is the same object.
         await putObject(
           s3,
           bucket,
@@ -61,10 +78,14 @@ export function cleanedSink(options: CleanedSinkOptions): Sink<CleanedItem> {
           'application/json',
         );
       });
-      if (rows.length > 0) {
-        const key = rowsKey(dt, shardId, first.sequenceNumber, last.sequenceNumber);
-        await putObject(s3, bucket, key, encodeCleanedCsv(rows), 'text/csv');
-      }
+      return putObjectIfAbsent(
+        s3,
+        bucket,
+        rowsKey(dtOf(first.arrival), shardId, first.sequenceNumber),
+        encodeCleanedCsv(rows),
+        'text/csv',
+        { [LAST_SEQUENCE_NUMBER]: last.sequenceNumber },
+      );
     },
 
     written(_shardId, batch) {

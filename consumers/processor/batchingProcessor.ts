@@ -2,18 +2,28 @@
 // per shard, flushes a batch through its sink when a bound is reached (checked on every
 // processRecords call, empty ones included, so an age-bound batch goes out while the stream is
 // quiet), and checkpoints a batch's last sequence number only after the sink has durably written it.
-// Shaped like the click-stream sample of amazon-kinesis-client-nodejs, typed and exactly-once.
+// Shaped like the click-stream sample of amazon-kinesis-client-nodejs, typed and exactly-once even
+// while two processors hold the same shard (docs/design.md "Cleaned objects"): a batch's object is
+// named by its first record and created only if absent; whoever comes second ends its batch where
+// the existing object ends and takes that object as its write.
 import type { Checkpointer, KclRecord, RecordProcessor } from 'aws-kcl';
 import type { Logger } from '../../lib/logger.js';
 import { type Bounds, type Buffered, cut, due } from './batch.js';
 
+/** The object metadata both sinks keep an object's last sequence number in. */
+export const LAST_SEQUENCE_NUMBER = 'last-sequence-number';
+
 export interface Sink<T> {
   /** Decodes one record; must not throw on bad data (bad data is an item the sink dead-letters). */
   decode(record: KclRecord, data: Buffer): T;
-  /** If an earlier attempt already wrote an object starting at this record, the sequence number it ends at. */
+  /** If an object starting at this record already exists (any writer's), the sequence number it ends at. */
   existingEnd(shardId: string, first: Buffered<T>): Promise<bigint | undefined>;
-  /** Durably writes one batch (idempotent: the same batch writes the same keys and bytes). */
-  write(shardId: string, batch: Buffered<T>[]): Promise<void>;
+  /**
+   * Durably writes one batch, its object named by its first record and created only if that key is
+   * free (one atomic step, S3's conditional write): 'exists' when an object already starts there,
+   * which is then left untouched.
+   */
+  write(shardId: string, batch: Buffered<T>[]): Promise<'written' | 'exists'>;
   /** Called after a batch is written and checkpointed; must not block or throw. */
   written?(shardId: string, batch: Buffered<T>[]): void;
 }
@@ -62,11 +72,10 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
     }
   };
 
-  const writeWithRetry = async (batch: Buffered<T>[]) => {
+  const writeWithRetry = async (batch: Buffered<T>[]): Promise<'written' | 'exists'> => {
     for (let attempt = 0; ; attempt += 1) {
       try {
-        await sink.write(shardId, batch);
-        return;
+        return await sink.write(shardId, batch);
       } catch (error) {
         if (attempt + 1 >= writeAttempts) throw error;
         logger.warn({ shardId, err: error, attempt }, 'batch write failed: retrying');
@@ -75,7 +84,20 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
     }
   };
 
-  /** Flushes as many due batches as the buffer holds; returns false if the shard was lost. */
+  /** Where an object already starting at `first` ends; it must exist (a write was just refused). */
+  const endOfExisting = async (first: Buffered<T>): Promise<bigint> => {
+    const end = await sink.existingEnd(shardId, first);
+    if (end === undefined)
+      throw new Error(`the write at ${first.sequenceNumber} was refused, yet no object starts there`);
+    return end;
+  };
+
+  /**
+   * Flushes as many due batches as the buffer holds. Each batch either creates its object or, when
+   * an object already starts at its first record (a replay after a crash, or another processor
+   * holding this shard during a lease transfer), ends exactly where that object ends and counts it
+   * as its write. Either way the checkpoint follows, so a checkpoint is always an object's end.
+   */
   const flush = async (checkpointer: Checkpointer, force: boolean): Promise<void> => {
     while (!lostShard && due({ count: buffer.length, bytes, openedAt }, bounds, now(), force)) {
       const first = buffer[0] as Buffered<T>;
@@ -86,12 +108,26 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
         if (force)
           logger.warn(
             { shardId, first: first.sequenceNumber },
-            'stopping before a replayed batch was complete: left for the next owner',
+            'stopping before an existing object was reached: left for the next owner',
           );
         return;
       }
       const batch = buffer.slice(0, decision.flush);
-      await writeWithRetry(batch);
+      if (alignment.end === undefined && (await writeWithRetry(batch)) === 'exists') {
+        // Someone else created the object between our look-up and our write: read where it ends
+        // and cut again against it, without writing (the next pass of this loop).
+        alignment = { seq: first.seq, end: await endOfExisting(first) };
+        logger.info(
+          { shardId, first: first.sequenceNumber, end: String(alignment.end), how: 'conditional write' },
+          'another writer created the object at this batch start: aligning to it',
+        );
+        continue;
+      }
+      if (alignment.end !== undefined)
+        logger.debug(
+          { shardId, first: first.sequenceNumber, end: String(alignment.end) },
+          'an object already starts at this batch: taking it as the write',
+        );
       const last = batch[batch.length - 1] as Buffered<T>;
       await checkpoint(checkpointer, last.sequenceNumber);
       buffer = buffer.slice(decision.flush);

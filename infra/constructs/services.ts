@@ -156,7 +156,8 @@ export class Services extends Construct {
       leaseTableArn: this.leaseTable.tableArn,
       applicationName: settings.applicationName,
     });
-    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rows/', { write: true });
+    // Read as well: a writer that finds an object at its batch's start reads its end (HEAD).
+    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rows/', { read: true, write: true });
     grantPrefix(consumer.task.taskRole, storage.cleaned, 'rejected/', { write: true });
 
     const trainer = role('trainer', settings.trainer, {

@@ -6,7 +6,7 @@ import beers from 'punkapi-db' with { type: 'json' };
 import { s3Client } from '../../lib/aws.js';
 import { cleanBeer } from '../../lib/beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from '../../lib/cleanedCsv.js';
-import { getObjectText, listObjects } from '../../lib/s3.js';
+import { getObjectText, headMetadata, listObjects, putObject } from '../../lib/s3.js';
 import { kclRecord, type ScriptedProcessor, startProcessor } from '../support/multilang.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -62,8 +62,9 @@ describe('cleaned processor over the MultiLang protocol', () => {
     );
     assert.deepEqual(checkpoints, [seq(3)]);
     assert.deepEqual(seen.at(-1), { action: 'status', responseFor: 'processRecords' });
-    const key = `rows/dt=2026-11-24/shardId-000000000001/${seq(1)}-${seq(3)}.csv`;
+    const key = `rows/dt=2026-11-24/shardId-000000000001/${seq(1)}.csv`;
     assert.equal(await getObjectText(s3(), bucket(), key), encodeCleanedCsv([rowOf(0), rowOf(1), rowOf(2)]));
+    assert.equal((await headMetadata(s3(), bucket(), key))?.['last-sequence-number'], seq(3));
     await p.call({ action: 'shutdownRequested' });
   });
 
@@ -99,11 +100,7 @@ describe('cleaned processor over the MultiLang protocol', () => {
       assert.equal(Buffer.from(letter.data, 'base64').toString(), data);
     }
     const rows = decodeCleanedCsv(
-      await getObjectText(
-        s3(),
-        bucket(),
-        `rows/dt=2026-11-24/shardId-000000000002/${seq(10)}-${seq(16)}.csv`,
-      ),
+      await getObjectText(s3(), bucket(), `rows/dt=2026-11-24/shardId-000000000002/${seq(10)}.csv`),
     );
     assert.deepEqual(rows, [rowOf(3), rowOf(4)]);
     assert.ok(p.stderr.some((line) => line.includes('"deadLetter":true')));
@@ -179,7 +176,7 @@ describe('cleaned processor over the MultiLang protocol', () => {
     assert.deepEqual(await listObjects(s3(), bucket(), 'rows/dt=2026-11-24/shardId-000000000007/'), []);
   });
 
-  it('after a crash between write and checkpoint, a differently split replay rewrites the same object', async () => {
+  it('after a crash between write and checkpoint, a differently split replay aligns to the object written', async () => {
     const shardId = 'shardId-000000000008';
     const prefix = `rows/dt=2026-11-24/${shardId}/`;
     // First owner: one call of ten records; the object is written, then the process dies before
@@ -215,10 +212,13 @@ describe('cleaned processor over the MultiLang protocol', () => {
     assert.equal(checkpoints[0], seq(109), 'the replayed batch ends exactly where the written object ends');
 
     const objects = (await listObjects(s3(), bucket(), prefix)).map((o) => o.key);
-    const ranges = objects.map((key) => {
-      const [, first, last] = /\/(\d+)-(\d+)\.csv$/.exec(key) as RegExpExecArray;
-      return [BigInt(first as string), BigInt(last as string)] as const;
-    });
+    const ranges = await Promise.all(
+      objects.map(async (key) => {
+        const [, first] = /\/(\d+)\.csv$/.exec(key) as RegExpExecArray;
+        const last = (await headMetadata(s3(), bucket(), key))?.['last-sequence-number'];
+        return [BigInt(first as string), BigInt(last as string)] as const;
+      }),
+    );
     ranges.sort((x, y) => (x[0] < y[0] ? -1 : 1));
     for (let k = 1; k < ranges.length; k += 1) {
       assert.ok(
@@ -226,15 +226,61 @@ describe('cleaned processor over the MultiLang protocol', () => {
         `objects overlap: ${objects.join(', ')}`,
       );
     }
-    assert.equal(
-      await getObjectText(s3(), bucket(), `${prefix}${seq(100)}-${seq(109)}.csv`),
-      before,
-      'same bytes',
-    );
+    assert.equal(await getObjectText(s3(), bucket(), `${prefix}${seq(100)}.csv`), before, 'same bytes');
     const ids: number[] = [];
     for (const key of objects)
       ids.push(...decodeCleanedCsv(await getObjectText(s3(), bucket(), key)).map((r) => r.id));
     assert.equal(ids.length, 14);
     assert.equal(new Set(ids).size, 14, 'no row twice');
+  });
+
+  it('a replay over an object of the earlier layout (<first>-<last>.csv) aligns to it and writes no copy', async () => {
+    const shardId = 'shardId-000000000009';
+    const prefix = `rows/dt=2026-11-24/${shardId}/`;
+    // As the previous release wrote it, before a crash that lost its checkpoint.
+    const legacy = `${prefix}${seq(200)}-${seq(204)}.csv`;
+    const legacyCsv = encodeCleanedCsv([0, 1, 2, 3, 4].map((k) => rowOf(40 + k)));
+    await putObject(s3(), bucket(), legacy, legacyCsv, 'text/csv');
+
+    const p = start({ BATCH_MAX_RECORDS: '3', BATCH_MAX_AGE_MS: '1' });
+    await p.call({ action: 'initialize', shardId, sequenceNumber: 'TRIM_HORIZON' });
+    const checkpoints: string[] = [];
+    for (let k = 0; k < 8; k += 1) {
+      await p.call({ action: 'processRecords', records: [record(40 + k, 200 + k)] }, (req) => {
+        checkpoints.push(String(req.sequenceNumber));
+        return undefined;
+      });
+    }
+    await p.call({ action: 'shutdownRequested' }, (req) => {
+      checkpoints.push(String(req.sequenceNumber));
+      return undefined;
+    });
+    assert.equal(checkpoints[0], seq(204), 'the first batch ends where the old object ends');
+    const keys = (await listObjects(s3(), bucket(), prefix)).map((o) => o.key).sort();
+    assert.ok(keys.includes(legacy));
+    assert.ok(!keys.includes(`${prefix}${seq(200)}.csv`), 'no second object starting at the same record');
+    assert.equal(await getObjectText(s3(), bucket(), legacy), legacyCsv, 'the old object untouched');
+    const ids: number[] = [];
+    for (const key of keys)
+      ids.push(...decodeCleanedCsv(await getObjectText(s3(), bucket(), key)).map((r) => r.id));
+    assert.deepEqual(
+      ids.sort((a, b) => a - b),
+      [0, 1, 2, 3, 4, 5, 6, 7].map((k) => rowOf(40 + k).id).sort((a, b) => a - b),
+    );
+  });
+
+  it('a batch of dead letters only still leaves its (header-only) object at its first record', async () => {
+    const shardId = 'shardId-000000000010';
+    const p = start({ BATCH_MAX_RECORDS: '2' });
+    await p.call({ action: 'initialize', shardId, sequenceNumber: 'TRIM_HORIZON' });
+    await p.call({
+      action: 'processRecords',
+      records: [kclRecord('not json', seq(300), 'bad-a'), kclRecord('[]', seq(301), 'bad-b')],
+    });
+    const key = `rows/dt=2026-11-24/${shardId}/${seq(300)}.csv`;
+    assert.equal(await getObjectText(s3(), bucket(), key), encodeCleanedCsv([]));
+    assert.equal((await headMetadata(s3(), bucket(), key))?.['last-sequence-number'], seq(301));
+    assert.equal((await listObjects(s3(), bucket(), `rejected/dt=2026-11-24/${shardId}/`)).length, 2);
+    await p.call({ action: 'shutdownRequested' });
   });
 });

@@ -7,7 +7,8 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { deadLetterKey, rowsKey } from '../../consumers/cleaned/keys.js';
+import { deadLetterKey, legacyRowsKey, rowsKey } from '../../consumers/cleaned/keys.js';
+import { LAST_SEQUENCE_NUMBER } from '../../consumers/processor/batchingProcessor.js';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
 import { CHAMPION_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
@@ -27,7 +28,9 @@ const documented = (text: string) => assert.ok(design.includes(text), `docs/desi
 
 describe('docs/design.md names every contract the code defines', () => {
   test('S3 key layouts, spelled with the placeholders the doc uses', () => {
-    documented(rowsKey('YYYY-MM-DD', '<shardId>', '<firstSeq>', '<lastSeq>'));
+    documented(rowsKey('YYYY-MM-DD', '<shardId>', '<firstSeq>'));
+    documented(legacyRowsKey('YYYY-MM-DD', '<shardId>', '<firstSeq>', '<lastSeq>'));
+    documented(`\`${LAST_SEQUENCE_NUMBER}\``);
     documented(deadLetterKey('YYYY-MM-DD', '<shardId>', '<sequenceNumber>'));
     documented(CHAMPION_KEY);
     documented(`${MODELS_PREFIX}<version>/metadata.json`);

@@ -1,0 +1,39 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { deadLetterKey, legacyRowsKey, rowsFolder, rowsKey, rowsObjectAt } from './keys.js';
+
+const folder = rowsFolder('2026-11-24', 'shardId-000000000001');
+const first = '49590338271490256608559692538361571095921575989136588801';
+
+describe('cleaned keys', () => {
+  it('names a rows object by its first record, the earlier layout by both ends', () => {
+    assert.equal(
+      rowsKey('2026-11-24', 'shardId-000000000001', '17'),
+      'rows/dt=2026-11-24/shardId-000000000001/17.csv',
+    );
+    assert.equal(
+      legacyRowsKey('2026-11-24', 'shardId-000000000001', '17', '23'),
+      'rows/dt=2026-11-24/shardId-000000000001/17-23.csv',
+    );
+    assert.equal(deadLetterKey('2026-11-24', 'shardId-1', '5'), 'rejected/dt=2026-11-24/shardId-1/5.json');
+  });
+
+  it('recognises an object starting at a record in either layout', () => {
+    assert.equal(rowsObjectAt(folder, first, `${folder}${first}.csv`), 'current');
+    assert.deepEqual(rowsObjectAt(folder, first, `${folder}${first}-${first.slice(0, -1)}9.csv`), {
+      legacyEnd: BigInt(`${first.slice(0, -1)}9`),
+    });
+  });
+
+  it('ignores keys that only share the digits, other files and other folders', () => {
+    // A listing by the prefix "<first>" also returns longer sequence numbers that begin with it.
+    assert.equal(rowsObjectAt(folder, first, `${folder}${first}0.csv`), undefined);
+    assert.equal(rowsObjectAt(folder, first, `${folder}${first}0-${first}9.csv`), undefined);
+    assert.equal(rowsObjectAt(folder, first, `${folder}${first}.csv.tmp`), undefined);
+    assert.equal(rowsObjectAt(folder, first, `${folder}${first}-x.csv`), undefined);
+    assert.equal(
+      rowsObjectAt(folder, first, `rows/dt=2026-11-25/shardId-000000000001/${first}.csv`),
+      undefined,
+    );
+  });
+});

@@ -1,0 +1,115 @@
+// The S3 stand-in honours S3's conditional write (If-None-Match: * on PutObject) in its own layer
+// over s3rver, atomically per key, and otherwise behaves as s3rver does.
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import http from 'node:http';
+import { after, before, describe, it } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { Upload } from '@aws-sdk/lib-storage';
+import { s3Client } from '../../lib/aws.js';
+import { getObjectBytes, getObjectText, headMetadata, putObject, putObjectIfAbsent } from '../../lib/s3.js';
+import { startTestStack, type TestStack } from '../support/stack.js';
+
+describe('S3 stand-in: conditional writes', () => {
+  let stack: TestStack;
+  let s3: S3Client;
+  let bucket: string;
+  before(async () => {
+    stack = await startTestStack({ stream: false });
+    s3 = s3Client(stack.config);
+    bucket = stack.config.buckets.cleaned;
+  });
+  after(async () => {
+    s3.destroy();
+    await stack.close();
+  });
+
+  it('creates an absent key, then answers exists and leaves the first object as it was', async () => {
+    const key = 'rows/dt=2026-11-24/shardId-1/100.csv';
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'first', 'text/csv', { 'last-sequence-number': '150' }),
+      'written',
+    );
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'second', 'text/csv', { 'last-sequence-number': '120' }),
+      'exists',
+    );
+    assert.equal(await getObjectText(s3, bucket, key), 'first');
+    assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '150');
+  });
+
+  it("answers a refused PUT with S3's status and XML error body", async () => {
+    const url = `${stack.env.AWS_ENDPOINT_URL_S3}/${bucket}/raw-412-check.txt`;
+    const created = await fetch(url, { method: 'PUT', body: 'one', headers: { 'If-None-Match': '*' } });
+    assert.equal(created.status, 200);
+    const refused = await fetch(url, { method: 'PUT', body: 'two', headers: { 'If-None-Match': '*' } });
+    assert.equal(refused.status, 412);
+    assert.match(refused.headers.get('content-type') ?? '', /application\/xml/);
+    const body = await refused.text();
+    assert.match(body, /<Error><Code>PreconditionFailed<\/Code><Message>[^<]+<\/Message>/);
+    assert.match(body, /<Condition>If-None-Match<\/Condition>/);
+    assert.equal(await (await fetch(url)).text(), 'one');
+  });
+
+  it('lets exactly one of many simultaneous conditional writes to one key create it', async () => {
+    const key = `race/${randomBytes(4).toString('hex')}.txt`;
+    const outcomes = await Promise.all(
+      Array.from({ length: 24 }, (_, k) => putObjectIfAbsent(s3, bucket, key, `writer ${k}`, 'text/plain')),
+    );
+    const winners = outcomes.flatMap((outcome, k) => (outcome === 'written' ? [k] : []));
+    assert.equal(winners.length, 1, `winners: ${winners.join(', ')}`);
+    assert.equal(outcomes.filter((o) => o === 'exists').length, 23);
+    assert.equal(await getObjectText(s3, bucket, key), `writer ${winners[0]}`);
+  });
+
+  it('still overwrites on a PUT without the condition, and keeps multipart uploads working', async () => {
+    const key = 'plain/object.txt';
+    await putObject(s3, bucket, key, 'old', 'text/plain');
+    await putObject(s3, bucket, key, 'new', 'text/plain');
+    assert.equal(await getObjectText(s3, bucket, key), 'new');
+
+    const big = randomBytes(11 * 1024 * 1024); // over lib-storage's 5 MB part size: three parts
+    await new Upload({ client: s3, params: { Bucket: bucket, Key: 'plain/big.bin', Body: big } }).done();
+    assert.ok(Buffer.from(await getObjectBytes(s3, bucket, 'plain/big.bin')).equals(big));
+  });
+
+  it('never shows a conditional write half done: a HEAD during the PUT sees nothing or all of it', async () => {
+    const key = `whole/${randomBytes(4).toString('hex')}.bin`;
+    const body = randomBytes(8 * 1024 * 1024);
+    const put = putObjectIfAbsent(s3, bucket, key, body, 'application/octet-stream', {
+      'last-sequence-number': '42',
+    });
+    const seen: Array<Record<string, string> | undefined> = [];
+    for (let k = 0; k < 20; k += 1) seen.push(await headMetadata(s3, bucket, key));
+    assert.equal(await put, 'written');
+    for (const metadata of seen) if (metadata) assert.equal(metadata['last-sequence-number'], '42');
+    assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '42');
+  });
+
+  it('leaves nothing of a conditional PUT whose writer died mid-upload, as S3 would', async () => {
+    const key = `killed/${randomBytes(4).toString('hex')}.csv`;
+    const endpoint = new URL(stack.env.AWS_ENDPOINT_URL_S3 as string);
+    // An upload announced as 1,000 bytes that stops after 10: the writer is killed.
+    const socketClosed = new Promise<void>((resolve) => {
+      const request = http.request({
+        host: endpoint.hostname,
+        port: endpoint.port,
+        method: 'PUT',
+        path: `/${bucket}/${key}`,
+        headers: { 'content-length': '1000', 'if-none-match': '*' },
+      });
+      request.on('error', () => resolve());
+      request.on('close', () => resolve());
+      request.write('0123456789');
+      setTimeout(() => request.destroy(), 300);
+    });
+    await socketClosed;
+    // The next writer finds the key free (its request waits for the dead one to be cleaned up).
+    assert.equal(
+      await putObjectIfAbsent(s3, bucket, key, 'complete', 'text/csv', { 'last-sequence-number': '7' }),
+      'written',
+    );
+    assert.equal(await getObjectText(s3, bucket, key), 'complete');
+    assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '7');
+  });
+});
