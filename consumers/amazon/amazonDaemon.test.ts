@@ -19,9 +19,11 @@ before(() => {
     java,
     `#!${process.execPath}
 const fs = require('node:fs');
-fs.writeFileSync(${JSON.stringify(path.join(dir, 'args.json'))}, JSON.stringify(process.argv.slice(2)));
 if (process.env.FAKE_JAVA_EXIT) process.exit(Number(process.env.FAKE_JAVA_EXIT));
+// The handler goes in before args.json, which is what the test waits for: a SIGTERM sent as soon
+// as the file exists must find it installed.
 process.on('SIGTERM', () => { fs.writeFileSync(${JSON.stringify(path.join(dir, 'signal'))}, 'SIGTERM'); process.exit(143); });
+fs.writeFileSync(${JSON.stringify(path.join(dir, 'args.json'))}, JSON.stringify(process.argv.slice(2)));
 setInterval(() => {}, 1000);
 `,
   );
