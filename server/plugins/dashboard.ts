@@ -47,10 +47,7 @@ const dashboard: FastifyPluginAsync<{ queue: RetrainQueue; keys: ApiKeys }> = as
     const url = new URL(request.url, 'http://localhost');
     url.searchParams.delete('api_key');
     reply
-      .header(
-        'set-cookie',
-        `${KEY_COOKIE}=${encodeURIComponent(key)}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict`,
-      )
+      .setCookie(KEY_COOKIE, key, { path: DASHBOARD_PATH, httpOnly: true, sameSite: 'strict' })
       .redirect(`${url.pathname}${url.search}`, 303);
   });
   app.addHook('onRequest', app.requireApiKey);
