@@ -64,6 +64,9 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       }),
     // Keep-alive sockets that are idle close at once on shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
+    // A request that arrives on a kept-alive connection while the server closes is served (with
+    // Connection: close), not refused with a 503: the client sent it before it could know.
+    return503OnClosing: false,
     bodyLimit: 1024 * 1024,
     trustProxy: trustedHops(config.server.trustProxy),
     ajv: {
