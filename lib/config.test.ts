@@ -11,6 +11,7 @@ describe('loadConfig', () => {
     assert.equal(config.local.shardCount, 2);
     assert.equal(config.producer.source, 'db');
     assert.equal(config.consumer.batchMaxAgeMs, 1000);
+    assert.equal(config.server.trustProxy, 0);
   });
 
   it('reads and converts set values', () => {
@@ -19,11 +20,13 @@ describe('loadConfig', () => {
       PRODUCER_INTERVAL_S: '2.5',
       API_KEYS: 'a, b,,c',
       PREDICT_REQUIRES_KEY: 'yes',
+      TRUST_PROXY: '1',
     });
     assert.equal(config.local.shardCount, 4);
     assert.equal(config.producer.intervalS, 2.5);
     assert.deepEqual(config.server.apiKeys, ['a', 'b', 'c']);
     assert.equal(config.server.predictRequiresKey, true);
+    assert.equal(config.server.trustProxy, 1);
   });
 
   it('names every bad variable and the problem in one error', () => {
@@ -38,6 +41,7 @@ describe('loadConfig', () => {
         PREDICT_REQUIRES_KEY: 'maybe',
         PRODUCER_INTERVAL_S: 'NaN',
         AWS_ENDPOINT_URL_S3: 'not a url',
+        TRUST_PROXY: 'yes',
       });
     } catch (error) {
       caught = error;
@@ -52,7 +56,8 @@ describe('loadConfig', () => {
     assert.match(text, /PREDICT_REQUIRES_KEY: expected true or false/);
     assert.match(text, /PRODUCER_INTERVAL_S: expected a number, got "NaN"/);
     assert.match(text, /AWS_ENDPOINT_URL_S3: not a valid URL/);
-    assert.equal(caught.problems.length, 8);
+    assert.match(text, /TRUST_PROXY: expected a whole number, got "yes"/);
+    assert.equal(caught.problems.length, 9);
   });
 
   it('puts REDIS_PASSWORD into the Redis URL (the AUTH token on AWS comes as its own secret)', () => {

@@ -193,6 +193,9 @@ function read(env: Env) {
       predictRequiresKey: r.bool('PREDICT_REQUIRES_KEY', false),
       predictBatchMax: r.int('PREDICT_BATCH_MAX', 256, 1, 100_000),
       rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600_000, 1),
+      // Proxies in front of the server whose X-Forwarded-For entry is believed (1 behind the ALB);
+      // 0 trusts none, so a client cannot name its own address.
+      trustProxy: r.int('TRUST_PROXY', 0, 0, 10),
       championPollMs: r.int('CHAMPION_POLL_MS', 30_000, 100),
     },
   };

@@ -17,10 +17,21 @@ export class ApiKeys {
     return this.digests.length > 0;
   }
 
-  matches(candidate: string): boolean {
+  /**
+   * The hex SHA-256 digest of the configured key the candidate equals, or undefined. The digest
+   * names a client (the rate limit's bucket) without the key itself sitting in memory as a map key.
+   */
+  match(candidate: string): string | undefined {
     const presented = digest(candidate);
-    let found = false;
-    for (const known of this.digests) found = timingSafeEqual(presented, known) || found;
-    return found;
+    let found: Buffer | undefined;
+    for (const known of this.digests) {
+      // No early exit: the time taken does not tell which key, or whether any, matched.
+      if (timingSafeEqual(presented, known)) found = known;
+    }
+    return found?.toString('hex');
+  }
+
+  matches(candidate: string): boolean {
+    return this.match(candidate) !== undefined;
   }
 }

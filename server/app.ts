@@ -11,6 +11,7 @@ import rateLimit from './plugins/rateLimit.js';
 import redis from './plugins/redis.js';
 import s3 from './plugins/s3.js';
 import swagger from './plugins/swagger.js';
+import { redactUrl, requestForLog } from './redact.js';
 import health from './routes/health.js';
 import models from './routes/models.js';
 import predict from './routes/predict.js';
@@ -38,15 +39,36 @@ export interface AppOptions {
   extraRoutes?: (app: FastifyInstance) => void | Promise<void>;
 }
 
+/**
+ * TRUST_PROXY hops in front of the server whose X-Forwarded-For entries are believed. Behind the
+ * ALB (1) request.ip is the address the ALB saw, the last entry, never one a client wrote before
+ * it; with 0 the peer address is the client. Fastify 5.12 treats a plain number as trusting
+ * nothing (a direct client could send enough entries), so the count is a function here: only
+ * right where the one way in is through those proxies (the ALB's security group on AWS).
+ */
+function trustedHops(hops: number): false | ((address: string, hop: number) => boolean) {
+  return hops > 0 ? (_address, hop) => hop < hops : false;
+}
+
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { config, tf } = options;
   const app = Fastify({
     ...(options.logger ? { loggerInstance: options.logger } : { logger: { level: config.logLevel } }),
     // One log line per request, written below with the model version, instead of two.
     logController: new LogController({ disableRequestLogging: true }),
+    // Wherever Fastify logs a request (its error paths do), only the method and the redacted URL.
+    childLoggerFactory: (logger, bindings, childOptions) =>
+      logger.child(bindings, {
+        ...childOptions,
+        serializers: { ...childOptions.serializers, req: requestForLog },
+      }),
     // Keep-alive sockets that are idle close at once on shutdown; busy ones finish first.
     forceCloseConnections: 'idle',
+    // A request that arrives on a kept-alive connection while the server closes is served (with
+    // Connection: close), not refused with a 503: the client sent it before it could know.
+    return503OnClosing: false,
     bodyLimit: 1024 * 1024,
+    trustProxy: trustedHops(config.server.trustProxy),
     ajv: {
       // A string where a number belongs is an error, not something to coerce; an unknown field
       // is an error, not something to drop silently.
@@ -58,7 +80,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.addHook('onResponse', (request, reply, done) => {
     const line = {
       method: request.method,
-      url: request.url,
+      url: redactUrl(request.url),
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 1000) / 1000,
       ...(request.model === null ? {} : { model: request.model, rows: request.rows }),
@@ -88,8 +110,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
 
   const keys = new ApiKeys(config.server.apiKeys);
   await app.register(swagger);
-  await app.register(rateLimit, { perMinute: config.server.rateLimitPerMinute });
   await app.register(auth, { keys });
+  await app.register(rateLimit, { perMinute: config.server.rateLimitPerMinute });
   await app.register(s3, { config });
   await app.register(redis, { config });
   await app.register(modelHolder, {

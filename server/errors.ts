@@ -45,32 +45,35 @@ function describe(error: FastifySchemaValidationError, field: string): string {
   return `${field}: ${error.message ?? 'invalid'}`;
 }
 
-export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
-  if (err instanceof HttpError) {
-    reply.code(err.statusCode).send(body(err.error, err.message, err.field));
-    return;
-  }
+/** The status and body an error leaves the server with; 500 for anything not a client's fault. */
+export function errorResponse(err: FastifyError): { status: number; body: ApiError } {
+  if (err instanceof HttpError)
+    return { status: err.statusCode, body: body(err.error, err.message, err.field) };
   const first = err.validation?.[0];
   if (first) {
     const field = fieldOf(first, err.validationContext);
-    reply.code(400).send(body('invalid_request', describe(first, field), field));
-    return;
+    return { status: 400, body: body('invalid_request', describe(first, field), field) };
   }
   const status = err.statusCode ?? 500;
   if (err.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
     // Listed with the other bad inputs: a 400 that names the header at fault.
-    reply
-      .code(400)
-      .send(body('unsupported_media_type', `content-type must be application/json`, 'content-type'));
-    return;
+    return {
+      status: 400,
+      body: body('unsupported_media_type', `content-type must be application/json`, 'content-type'),
+    };
   }
   if (status >= 400 && status < 500) {
     const field = err.code?.startsWith('FST_ERR_CTP') ? 'body' : undefined;
-    reply.code(status).send(body(codeFor(status), err.message, field));
-    return;
+    return { status, body: body(codeFor(status), err.message, field) };
   }
-  request.log.error({ err }, 'unhandled error');
-  reply.code(500).send(body('internal', 'internal server error'));
+  return { status: 500, body: body('internal', 'internal server error') };
+}
+
+export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  const { status, body } = errorResponse(err);
+  // A 503 of ours (Redis away, no model yet) is a state the request line records, not a fault.
+  if (status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, 'unhandled error');
+  reply.code(status).send(body);
 }
 
 function codeFor(status: number): string {

@@ -33,6 +33,8 @@ export class ModelHolder {
   private closed = false;
   /** What the last successful read of champion.json said: undefined before any read succeeded. */
   private championNamed: boolean | undefined;
+  /** How the last read of champion.json went: the registry's (S3's) state for /ready. */
+  private lastRead: 'ok' | 'error' | 'pending' = 'pending';
 
   constructor(
     private readonly tf: Tf,
@@ -52,6 +54,11 @@ export class ModelHolder {
    */
   get ready(): boolean {
     return this.current !== undefined || this.championNamed === false;
+  }
+
+  /** 'ok' or 'error' after the last read of champion.json, 'pending' before the first one ends. */
+  get registry(): 'ok' | 'error' | 'pending' {
+    return this.lastRead;
   }
 
   get metadata(): ModelMetadata | undefined {
@@ -89,7 +96,9 @@ export class ModelHolder {
     try {
       version = await this.source.readChampion();
       this.championNamed = version !== undefined;
+      this.lastRead = 'ok';
     } catch (error) {
+      this.lastRead = 'error';
       this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
       return;
     }

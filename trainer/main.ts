@@ -2,7 +2,7 @@
 import { s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { createRedis } from '../lib/redis.js';
+import { createBlockingRedis, createRedis } from '../lib/redis.js';
 import { retrainQueue } from '../lib/retrainQueue.js';
 import { onShutdown } from '../lib/shutdown.js';
 import { scheduleOptions, startWorker } from './worker.js';
@@ -12,7 +12,9 @@ export const SCHEDULER_ID = 'retrain-schedule';
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('trainer', { level: config.logLevel });
-  const connection = createRedis(config.redisUrl);
+  // The worker blocks on its connection (BullMQ requires no command timeout there); publishing and
+  // the queue's own calls get bounded commands.
+  const connection = createBlockingRedis(config.redisUrl);
   const publisher = createRedis(config.redisUrl);
   const queue = retrainQueue(config, createRedis(config.redisUrl));
   const s3 = s3Client(config);

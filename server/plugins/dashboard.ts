@@ -5,11 +5,11 @@
 import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import { isRecord } from '../../lib/guards.js';
 import { enqueueRetrain, type RetrainQueue } from '../../lib/retrainQueue.js';
 import type { ApiKeys } from '../apiKeys.js';
-import { HttpError } from '../errors.js';
+import { type ApiError, errorResponse, HttpError } from '../errors.js';
 import { KEY_COOKIE } from './auth.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
@@ -47,13 +47,20 @@ const dashboard: FastifyPluginAsync<{ queue: RetrainQueue; keys: ApiKeys }> = as
     const url = new URL(request.url, 'http://localhost');
     url.searchParams.delete('api_key');
     reply
-      .header(
-        'set-cookie',
-        `${KEY_COOKIE}=${encodeURIComponent(key)}; Path=${DASHBOARD_PATH}; HttpOnly; SameSite=Strict`,
-      )
+      .setCookie(KEY_COOKIE, key, { path: DASHBOARD_PATH, httpOnly: true, sameSite: 'strict' })
       .redirect(`${url.pathname}${url.search}`, 303);
   });
   app.addHook('onRequest', app.requireApiKey);
+  // The page's API reads the queue: with Redis away, a 503 saying so at once (BullMQ would wait
+  // for the connection without a bound). The page itself and its static files need no Redis.
+  app.addHook('onRequest', (request, _reply, done) => {
+    if (request.url.startsWith(`${DASHBOARD_PATH}/api/`) && !app.redisUp()) {
+      return done(
+        new HttpError(503, 'unavailable', 'the retrain queue cannot be read: Redis is unavailable'),
+      );
+    }
+    done();
+  });
 
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(DASHBOARD_PATH);
@@ -63,6 +70,25 @@ const dashboard: FastifyPluginAsync<{ queue: RetrainQueue; keys: ApiKeys }> = as
     serverAdapter: serverAdapter as unknown as Parameters<typeof createBullBoard>[0]['serverAdapter'],
     options: { uiConfig: { boardTitle: 'brewstream' } },
   });
+  // bull-board answers errors in its own shape ({error: {key}}, and 500 for anything); ours is the
+  // API's {error, message}, and a queue read that fails on Redis is a 503, not a server fault.
+  const dashboardError = (error: FastifyError): { status: number; body: ApiError } => {
+    const response = errorResponse(error);
+    if (error instanceof HttpError || response.status < 500) return response;
+    app.log.warn({ err: error }, 'dashboard request failed');
+    return {
+      status: 503,
+      body: {
+        error: 'unavailable',
+        message: 'the retrain queue could not be read: Redis did not answer; retry later',
+      },
+    };
+  };
+  // bull-board's typings list only the statuses its own handlers use (no 401, 429 or 503); its
+  // Fastify adapter sends whatever status the handler gives.
+  serverAdapter.setErrorHandler(
+    dashboardError as unknown as Parameters<typeof serverAdapter.setErrorHandler>[0],
+  );
   await app.register(serverAdapter.registerPlugin(), { prefix: DASHBOARD_PATH });
 };
 

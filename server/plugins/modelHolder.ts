@@ -5,7 +5,7 @@
 import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config.js';
 import { loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
-import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
+import { MODEL_PROMOTED_CHANNEL, reportConnection, subscription } from '../../lib/redis.js';
 import type { Tf } from '../../lib/tfjs.js';
 import { MicroBatcher } from '../microBatcher.js';
 import { ModelHolder } from '../modelHolder.js';
@@ -47,13 +47,21 @@ export default fp(
       new MicroBatcher((rows) => holder.predict(rows), { windowMs: batchWindowMs, maxRows: batchMaxRows }),
     );
 
-    const subscriber = createRedis(config.redisUrl);
-    subscriber.on('error', (err) => app.log.warn({ err }, 'redis subscriber error'));
-    subscriber.on('message', (_channel, message) => {
-      app.log.info({ message }, 'model:promoted received; re-reading champion.json');
-      void holder.refresh(true);
+    // Never awaited: the server listens and serves whether Redis is there or not. The
+    // subscription is made whenever the connection is up, at start or after an outage.
+    const subscriber = subscription(config.redisUrl, MODEL_PROMOTED_CHANNEL, {
+      message: (message) => {
+        app.log.info({ message }, 'model:promoted received; re-reading champion.json');
+        void holder.refresh(true);
+      },
+      subscribed: () => {
+        app.log.info({ channel: MODEL_PROMOTED_CHANNEL }, 'subscribed');
+        // A promotion announced while the subscription was away would otherwise wait for the poll.
+        void holder.refresh();
+      },
+      error: (err) => app.log.warn({ err }, 'could not subscribe; retried on reconnection'),
     });
-    await subscriber.subscribe(MODEL_PROMOTED_CHANNEL);
+    reportConnection(subscriber, app.log, 'model:promoted subscription');
     const poll = setInterval(() => void holder.refresh(), config.server.championPollMs);
     poll.unref();
 

@@ -1,26 +1,58 @@
 // The Redis connection and the `retrain` queue (under QUEUE_PREFIX), closed when the app closes.
-
+// Redis being away is a state, not a hang: the connection keeps reconnecting, /ready reports it,
+// and a request that needs Redis gets a 503 with the reason at once (not connected) or within the
+// command timeout (connected but not answering), through redisCall.
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../lib/config.js';
-import { createRedis } from '../../lib/redis.js';
+import { createRedis, reportConnection } from '../../lib/redis.js';
 import { type RetrainQueue, retrainQueue } from '../../lib/retrainQueue.js';
+import { HttpError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
     redis: Redis;
     retrainQueue: RetrainQueue;
+    /** True while the connection is up (a command may still time out). */
+    redisUp(): boolean;
+    /** Runs a call that needs Redis; a 503 naming what failed when Redis is away or silent. */
+    redisCall<T>(what: string, call: () => Promise<T>): Promise<T>;
   }
 }
 
 export default fp(
   async (app, { config }: { config: Config }) => {
-    const redis = createRedis(config.redisUrl);
-    redis.on('error', (err) => app.log.warn({ err }, 'redis connection error'));
+    // No offline queue: while disconnected a command fails at once instead of waiting, so a
+    // refused /retrain is never queued behind the client's back to run when Redis returns.
+    const redis = createRedis(config.redisUrl, { enableOfflineQueue: false });
+    reportConnection(redis, app.log, 'commands');
     const queue = retrainQueue(config, redis);
-    queue.on('error', (err) => app.log.warn({ err }, 'retrain queue error'));
+    // The connection's own errors are reported above; anything else the queue says is logged.
+    queue.on('error', (err) => {
+      if (redis.status === 'ready') app.log.warn({ err }, 'retrain queue error');
+    });
+    const redisUp = () => redis.status === 'ready';
     app.decorate('redis', redis);
     app.decorate('retrainQueue', queue);
+    app.decorate('redisUp', redisUp);
+    app.decorate('redisCall', async <T>(what: string, call: () => Promise<T>): Promise<T> => {
+      // BullMQ waits, without a bound, for a connection that has never been ready: ask first.
+      if (!redisUp()) {
+        throw new HttpError(
+          503,
+          'unavailable',
+          `${what}: Redis is unavailable (${redis.status}); retry later`,
+        );
+      }
+      try {
+        return await call();
+      } catch (error) {
+        if (error instanceof HttpError) throw error;
+        app.log.warn({ err: error, what }, 'redis call failed');
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new HttpError(503, 'unavailable', `${what}: Redis did not answer (${reason}); retry later`);
+      }
+    });
     app.addHook('onClose', async () => {
       await queue.close();
       redis.disconnect();

@@ -6,7 +6,7 @@ import { enqueueRetrain } from '../../lib/retrainQueue.js';
 import { errorRef, HttpError } from '../errors.js';
 import { nullable } from '../schema.js';
 
-const errors = { 401: errorRef, 403: errorRef };
+const errors = { 401: errorRef, 403: errorRef, 503: errorRef };
 
 const retrain: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireApiKey);
@@ -29,7 +29,9 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (_request, reply) => {
-      const { id, created } = await enqueueRetrain(app.retrainQueue, { reason: 'manual' });
+      const { id, created } = await app.redisCall('queue a retrain', () =>
+        enqueueRetrain(app.retrainQueue, { reason: 'manual' }),
+      );
       const message = created ? 'retrain queued' : 'a retrain was already waiting; this request joined it';
       return reply.code(202).send({ id, created, message });
     },
@@ -62,12 +64,12 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      const job = await app.retrainQueue.getJob(id);
+      const job = await app.redisCall('read a retrain job', () => app.retrainQueue.getJob(id));
       if (!job) throw new HttpError(404, 'not_found', `no retrain job ${id}`, 'id');
       const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
       return {
         id,
-        state: await job.getState(),
+        state: await app.redisCall('read a retrain job', () => job.getState()),
         reason: job.data.reason,
         progress: job.progress,
         attemptsMade: job.attemptsMade,

@@ -10,7 +10,7 @@ import { after, before, test } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
-import { createRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
+import { createBlockingRedis, createRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
 import { releaseRetrainDedup } from '../../lib/retrainQueue.js';
 import { loadTf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
@@ -26,7 +26,7 @@ const skip = existsSync(CHROMIUM)
 let stack: TestStack;
 let app: FastifyInstance;
 let worker: Worker<RetrainJobData> | undefined;
-const workerConnection = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+const workerConnection = createBlockingRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const completed: RetrainJobData[] = [];
 let attempts = 0;
 

@@ -80,7 +80,7 @@ describe('server', () => {
     assert.equal((await get('/health')).status, 200);
     // No champion yet (a fresh deployment): the API stays reachable, predictions say why they cannot.
     await until('no-model', async () => (await get('/ready')).status === 200);
-    assert.deepEqual((await get('/ready')).body, { status: 'no-model', model: null });
+    assert.deepEqual((await get('/ready')).body, { status: 'no-model', model: null, redis: 'up', s3: 'ok' });
     const predict = await post('/predict', { abv: 5, target_og: 1050 });
     assert.equal(predict.status, 503);
     assert.equal((predict.body as { error: string }).error, 'not_ready');
@@ -88,7 +88,12 @@ describe('server', () => {
     // No message: the poll of champion.json must find it.
     versions.v1 = await publishModel(s3, stack.config.buckets.models, models.v1);
     await until('ready', async () => (await get('/ready')).body.model === versions.v1);
-    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: versions.v1 });
+    assert.deepEqual((await get('/ready')).body, {
+      status: 'ready',
+      model: versions.v1,
+      redis: 'up',
+      s3: 'ok',
+    });
   });
 
   test('predictions equal the model output, preprocessing included', async () => {
@@ -328,6 +333,11 @@ describe('server', () => {
     const r = await post('/predict', { abv: 6, target_og: 1060 });
     assert.equal(r.status, 200);
     assert.equal(r.body.model, versions.v2);
-    assert.deepEqual((await get('/ready')).body, { status: 'ready', model: versions.v2 });
+    assert.deepEqual((await get('/ready')).body, {
+      status: 'ready',
+      model: versions.v2,
+      redis: 'up',
+      s3: 'ok',
+    });
   });
 });

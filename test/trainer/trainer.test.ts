@@ -9,7 +9,7 @@ import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { loadConfig } from '../../lib/config.js';
 import { DataError } from '../../lib/features.js';
 import { listModels, loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
-import { createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
+import { createBlockingRedis, createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { listObjects, putObject } from '../../lib/s3.js';
 import { loadTf } from '../../lib/tfjs.js';
@@ -35,8 +35,9 @@ describe('trainer', () => {
   let events: QueueEvents;
   let queue: ReturnType<typeof retrainQueue>;
   const extra: ReturnType<typeof createRedis>[] = [];
+  // For the worker and QueueEvents, which block on their connections.
   const connection = () => {
-    const c = createRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
+    const c = createBlockingRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
     extra.push(c);
     return c;
   };

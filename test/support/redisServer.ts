@@ -1,0 +1,71 @@
+// A private redis-server on a free loopback port, for tests that stop, pause and restart Redis:
+// never the shared one on 6379. Nothing is persisted; the process is this test's own child.
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { redisAnswers } from '../../lib/redis.js';
+import { freePort } from './ports.js';
+
+export const REDIS_SERVER = 'redis-server';
+
+/** A reason to skip when redis-server is not installed (scripts/ensure-redis.sh installs it). */
+export const noRedisServer =
+  spawnSync(REDIS_SERVER, ['--version']).status === 0
+    ? false
+    : `${REDIS_SERVER} is not installed (scripts/ensure-redis.sh installs it)`;
+
+export interface PrivateRedis {
+  readonly url: string;
+  /** Starts the server (again) on the same port and waits until it answers. */
+  start(): Promise<void>;
+  /** Stops it and waits for the process to exit. */
+  stop(): Promise<void>;
+  /** Freezes the process (SIGSTOP): connections stay open, commands get no answer. */
+  pause(): void;
+  resume(): void;
+}
+
+export async function privateRedis(): Promise<PrivateRedis> {
+  const port = await freePort();
+  const url = `redis://127.0.0.1:${port}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  return {
+    url,
+    async start() {
+      const server = spawn(
+        REDIS_SERVER,
+        [
+          '--port',
+          String(port),
+          '--bind',
+          '127.0.0.1',
+          '--save',
+          '',
+          '--appendonly',
+          'no',
+          '--loglevel',
+          'warning',
+        ],
+        { stdio: 'ignore' },
+      );
+      child = server;
+      exited = new Promise((resolve) => server.once('exit', () => resolve()));
+      const deadline = Date.now() + 10_000;
+      while (!(await redisAnswers(url, 200))) {
+        if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+    },
+    async stop() {
+      if (!child || child.exitCode !== null) return;
+      child.kill('SIGCONT');
+      child.kill('SIGTERM');
+      await exited;
+    },
+    pause() {
+      child?.kill('SIGSTOP');
+    },
+    resume() {
+      child?.kill('SIGCONT');
+    },
+  };
+}
