@@ -22,18 +22,18 @@ describe('settings', () => {
 
   it('gives the consumer one task per consumerShardsPerTask shards', () => {
     assert.equal(settings({}).consumer.tasks, 1);
-    assert.equal(settings({ shardCount: 8 }).consumer.tasks, 1);
-    assert.equal(settings({ shardCount: 9 }).consumer.tasks, 2);
-    assert.equal(settings({ shardCount: 500 }).consumer.tasks, 63);
+    assert.equal(settings({ shardCount: 6 }).consumer.tasks, 1);
+    assert.equal(settings({ shardCount: 7 }).consumer.tasks, 2);
+    assert.equal(settings({ shardCount: 500 }).consumer.tasks, 84);
     assert.equal(settings({ shardCount: 5, consumerShardsPerTask: 2 }).consumer.tasks, 3);
   });
 
   it('refuses more shards per task than the task memory holds, and accepts them with more memory', () => {
-    const perTask = 12;
+    const perTask = 9;
     const needed = CONSUMER_JVM_MIB + perTask * CONSUMER_PROCESSOR_MIB;
     assert.throws(
       () => settings({ consumerShardsPerTask: perTask }),
-      new RegExp(`consumerShardsPerTask: 12 shards need ${needed} MiB per task`),
+      new RegExp(`consumerShardsPerTask: 9 shards need ${needed} MiB per task`),
     );
     const bigger = settings({ consumerShardsPerTask: perTask, consumerMemoryMiB: 4096 });
     assert.equal(bigger.consumer.shardsPerTask, perTask);

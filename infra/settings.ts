@@ -116,7 +116,7 @@ const STACK_NAME_MAX = 30;
  * that consumerMemoryMiB holds consumerShardsPerTask processors beside the JVM.
  */
 export const CONSUMER_JVM_MIB = 768;
-export const CONSUMER_PROCESSOR_MIB = 160;
+export const CONSUMER_PROCESSOR_MIB = 200;
 
 /**
  * The physical names every deployment would otherwise share, derived from the stack name so
@@ -146,7 +146,7 @@ function read(get: ContextReader) {
   }
   const names = defaultNames(stackName);
   const shardCount = r.int('shardCount', 2, 1, 500);
-  const shardsPerTask = r.int('consumerShardsPerTask', 8, 1, 64);
+  const shardsPerTask = r.int('consumerShardsPerTask', 6, 1, 64);
   const settings = {
     stackName,
     // Names (see defaultNames)

@@ -208,11 +208,11 @@ describe('services', () => {
     assert.equal(e.KCL_DAEMON, 'amazon');
     assert.equal(e.KCL_APPLICATION_NAME, 'brewstream-cleaned');
     assert.equal(e.KCL_POLL_INTERVAL_MS, '500');
-    assert.equal(e.KCL_MAX_LEASES_PER_WORKER, '8');
+    assert.equal(e.KCL_MAX_LEASES_PER_WORKER, '6');
     const table = one('AWS::DynamoDB::Table');
     assert.equal(table.TableName, 'brewstream-cleaned');
     assert.deepEqual(table.KeySchema, [{ AttributeName: 'leaseKey', KeyType: 'HASH' }]);
-    // 2 shards at 8 per task: one task.
+    // 2 shards at 6 per task: one task.
     assert.equal(service('Consumer').DesiredCount, 1);
   });
 
@@ -578,7 +578,7 @@ describe('context', () => {
         allowedCidr: 'anywhere',
         serverMemoryMiB: 512,
         consumerPollIntervalMs: 250,
-        consumerShardsPerTask: 16,
+        consumerShardsPerTask: 7,
         stackName: 'a--b',
       },
     });
@@ -595,7 +595,7 @@ describe('context', () => {
         );
         // 4 reads a second plus Firehose's one is the whole shard's limit.
         assert.match(error.message, /consumerPollIntervalMs: must be between 400 and 60000, got 250/);
-        assert.match(error.message, /consumerShardsPerTask: 16 shards need \d+ MiB per task/);
+        assert.match(error.message, /consumerShardsPerTask: 7 shards need \d+ MiB per task/);
         assert.match(error.message, /stackName: "a--b" is not a stack name/);
         return true;
       },

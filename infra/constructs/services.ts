@@ -1,8 +1,9 @@
 // The three long-running roles on ECS Fargate, all from the one image (Dockerfile) with the role
 // as its command: the cleaned KCL consumer, the trainer worker, and the server behind a load
 // balancer. Each has its own log group, task role and security group.
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { Duration, RemovalPolicy, Stack, Stage, Validations } from 'aws-cdk-lib';
+import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -31,14 +32,21 @@ export const ROLE_COMMANDS: Record<Role, string[]> = {
 const SERVER_PORT = 3000;
 
 /**
- * What the image build copies from the repository: the repository minus .dockerignore, and minus
- * the cloud assembly when it is synthesised into a folder inside the repository (`cdk synth -o
- * out`): otherwise the asset copies the assembly into itself until the path is too long.
+ * The image's build context: the files the Dockerfile's build needs (the manifests, tsconfig.json
+ * and the folders it compiles), nothing else, on top of .dockerignore. An allow-list, because a
+ * deny-list misses what it cannot name: a cloud assembly synthesised into some folder of the
+ * repository (`cdk synth -o out`) holds a staged copy of the repository, and each later synth into
+ * another folder copied the earlier one in again, nesting until a path was too long. A file the
+ * image needs outside these folders must be added here.
  */
-export function imageExcludes(root: string, outdir: string): string[] {
-  const relative = path.relative(root, path.resolve(outdir));
-  const inside = relative !== '' && !relative.startsWith('..') && !path.isAbsolute(relative);
-  return inside ? [relative.split(path.sep).join('/')] : [];
+export function imageContextExcludes(compiledFolders: string[]): string[] {
+  const needed = ['package.json', 'package-lock.json', 'tsconfig.json', ...compiledFolders];
+  return ['*', ...needed.map((name) => `!${name}`)];
+}
+
+/** The folders tsconfig.json compiles (its include list). */
+function compiledFolders(root: string): string[] {
+  return JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).include;
 }
 
 interface ServicesProps {
@@ -71,7 +79,8 @@ export class Services extends Construct {
     // for x86_64 Linux only.
     const image = ecs.ContainerImage.fromAsset(repoRoot, {
       platform: Platform.LINUX_AMD64,
-      exclude: imageExcludes(repoRoot, Stage.of(this)?.outdir ?? 'cdk.out'),
+      exclude: imageContextExcludes(compiledFolders(repoRoot)),
+      ignoreMode: IgnoreMode.DOCKER,
     });
 
     this.apiKeys = new secretsmanager.Secret(this, 'ApiKeys', {

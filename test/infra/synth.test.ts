@@ -2,7 +2,17 @@
 // no AWS credentials or config, no network (metadata lookups and notices off so nothing waits).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -62,8 +72,10 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
         !/(^|\/)(node_modules|dist|cdk\.out|\.git|\.brewstream)$/.test(path.relative(repoRoot, source)),
     });
     symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
-    // Inside the image's build context: without the exclusion the asset would copy the assembly
-    // into itself until the path is too long (ENAMETOOLONG).
+    // An earlier synth into another folder of the repository: its staged copy of the repository
+    // must not enter the image's build context (each synth used to nest the last one deeper).
+    mkdirSync(path.join(copy, 'out', 'asset.0123'), { recursive: true });
+    writeFileSync(path.join(copy, 'out', 'asset.0123', 'Dockerfile'), 'FROM scratch\n');
     const out = path.join(copy, 'build', 'synth');
     const template = cdkSynth(copy, out, [
       '-c',
@@ -78,6 +90,29 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
       .map((r) => r.Properties.Port)
       .sort();
     assert.deepEqual(listeners, [443, 80]);
+    // The image's staged build context: the sources the Dockerfile builds, no assembly.
+    const assets = JSON.parse(readFileSync(path.join(out, 'Brewstream.assets.json'), 'utf8'));
+    const [image] = Object.values(assets.dockerImages) as { source: { directory: string } }[];
+    assert.ok(image);
+    const context = readdirSync(path.join(out, image.source.directory)).sort();
+    assert.deepEqual(context, [
+      '.dockerignore',
+      'Dockerfile',
+      'bench',
+      'bin',
+      'consumers',
+      'infra',
+      'lib',
+      'local',
+      'package-lock.json',
+      'package.json',
+      'producer',
+      'server',
+      'test',
+      'trainer',
+      'tsconfig.json',
+    ]);
+    assert.ok(existsSync(path.join(out, image.source.directory, 'consumers', 'amazon', 'logback.xml')));
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
