@@ -16,4 +16,11 @@ describe('failureKind', () => {
   it('an unrecoverable error fails the job on any attempt', () => {
     assert.equal(failureKind({ attemptsMade: 0, attempts: 3, unrecoverable: true }), 'jobFailed');
   });
+
+  it('not enough data yet is its own kind, on any attempt', () => {
+    assert.equal(
+      failureKind({ attemptsMade: 0, attempts: 3, unrecoverable: true, notEnoughData: true }),
+      'notEnoughData',
+    );
+  });
 });

@@ -11,6 +11,7 @@ import { DataError } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
 import { type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
+import { NotEnoughDataError } from './dataset.js';
 import { failureKind } from './failure.js';
 import { runTraining } from './train.js';
 
@@ -52,10 +53,17 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
         const message = (error as Error).message;
         // Bad data does not get better by retrying.
         const unrecoverable = error instanceof DataError || error instanceof CorruptObjectError;
-        const attempt = { attemptsMade: job.attemptsMade, attempts: job.opts.attempts, unrecoverable };
+        const notEnoughData = error instanceof NotEnoughDataError;
+        const kind = failureKind({
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts,
+          unrecoverable,
+          notEnoughData,
+        });
         const fields = { jobId: job.id, attempt: job.attemptsMade + 1, reason: message };
-        if (failureKind(attempt) === 'jobFailed')
-          logger.error({ jobFailed: true, ...fields }, 'retrain failed');
+        if (kind === 'jobFailed') logger.error({ jobFailed: true, ...fields }, 'retrain failed');
+        else if (kind === 'notEnoughData')
+          logger.warn({ notEnoughData: true, ...fields }, 'retrain skipped: not enough data yet');
         else logger.warn({ attemptFailed: true, ...fields }, 'retrain attempt failed; it will be retried');
         if (unrecoverable) throw new UnrecoverableError(message);
         throw error;
