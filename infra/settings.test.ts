@@ -22,9 +22,9 @@ describe('settings', () => {
 
   it('gives the consumer one task per consumerShardsPerTask shards', () => {
     assert.equal(settings({}).consumer.tasks, 1);
-    assert.equal(settings({ shardCount: 6 }).consumer.tasks, 1);
-    assert.equal(settings({ shardCount: 7 }).consumer.tasks, 2);
-    assert.equal(settings({ shardCount: 500 }).consumer.tasks, 84);
+    assert.equal(settings({ shardCount: 4 }).consumer.tasks, 1);
+    assert.equal(settings({ shardCount: 5 }).consumer.tasks, 2);
+    assert.equal(settings({ shardCount: 500 }).consumer.tasks, 125);
     assert.equal(settings({ shardCount: 5, consumerShardsPerTask: 2 }).consumer.tasks, 3);
   });
 

@@ -111,12 +111,13 @@ const STACK_NAME = /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/;
 const STACK_NAME_MAX = 30;
 
 /**
- * What one consumer task holds: Amazon's MultiLangDaemon (a JVM) plus one Node processor per
- * shard it leases. Measured and explained in docs/aws.md "Consumer capacity"; the settings check
- * that consumerMemoryMiB holds consumerShardsPerTask processors beside the JVM.
+ * What one consumer task holds: Amazon's MultiLangDaemon (a JVM; an allowance) plus one Node
+ * processor per shard it leases (the consumer benchmark's peak on Node 24, 287 MiB). Explained in
+ * docs/aws.md "Consumer capacity"; the settings check that consumerMemoryMiB holds
+ * consumerShardsPerTask processors beside the JVM.
  */
 export const CONSUMER_JVM_MIB = 768;
-export const CONSUMER_PROCESSOR_MIB = 200;
+export const CONSUMER_PROCESSOR_MIB = 288;
 
 /**
  * The physical names every deployment would otherwise share, derived from the stack name so
@@ -146,7 +147,7 @@ function read(get: ContextReader) {
   }
   const names = defaultNames(stackName);
   const shardCount = r.int('shardCount', 2, 1, 500);
-  const shardsPerTask = r.int('consumerShardsPerTask', 6, 1, 64);
+  const shardsPerTask = r.int('consumerShardsPerTask', 4, 1, 64);
   const settings = {
     stackName,
     // Names (see defaultNames)

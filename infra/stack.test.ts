@@ -208,11 +208,11 @@ describe('services', () => {
     assert.equal(e.KCL_DAEMON, 'amazon');
     assert.equal(e.KCL_APPLICATION_NAME, 'brewstream-cleaned');
     assert.equal(e.KCL_POLL_INTERVAL_MS, '500');
-    assert.equal(e.KCL_MAX_LEASES_PER_WORKER, '6');
+    assert.equal(e.KCL_MAX_LEASES_PER_WORKER, '4');
     const table = one('AWS::DynamoDB::Table');
     assert.equal(table.TableName, 'brewstream-cleaned');
     assert.deepEqual(table.KeySchema, [{ AttributeName: 'leaseKey', KeyType: 'HASH' }]);
-    // 2 shards at 6 per task: one task.
+    // 2 shards at 4 per task: one task.
     assert.equal(service('Consumer').DesiredCount, 1);
   });
 
@@ -554,6 +554,7 @@ describe('context', () => {
       'aws:cdk:bundling-stacks': [],
       shardCount: 20,
       consumerShardsPerTask: 6,
+      consumerMemoryMiB: 4096,
     });
     const json = t.toJSON().Resources as Record<string, Json>;
     const consumer = Object.entries(json).find(([id]) => id.startsWith('ServicesConsumerService'));
