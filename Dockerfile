@@ -5,7 +5,7 @@
 
 # --- build: compile TypeScript. No install scripts: tsc needs none, and tfjs-node's would
 # download libtensorflow only to be thrown away with this stage.
-FROM node:20-bookworm-slim AS build
+FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
@@ -13,18 +13,21 @@ COPY . .
 RUN npm run build
 
 # --- runtime
-FROM node:20-bookworm-slim AS runtime
+FROM node:24-bookworm-slim AS runtime
 # Java for Amazon's MultiLangDaemon (`consumer` with KCL_DAEMON=amazon). No JAVA_HOME: Debian's
 # is per architecture (java-17-openjdk-amd64 or -arm64), while the /usr/bin/java link exists on
 # both, and consumers/amazon/amazonDaemon.ts uses it when JAVA_HOME is unset.
-RUN apt-get update \
+# The slim base deletes /usr/share/man, and the JRE's post-install (update-alternatives) fails
+# creating its java.1.gz link there unless the folder exists.
+RUN mkdir -p /usr/share/man/man1 \
+ && apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
  && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 KCL_DAEMON=amazon
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Node 20's npm (10.x) runs every install script and does not read package.json's allowScripts.
-# The optional @tensorflow/tfjs-node downloads libtensorflow and a prebuilt addon (linux x64 only);
+# Node 24's npm (11) reads package.json's allowScripts: of the install scripts only the optional
+# @tensorflow/tfjs-node's runs, downloading libtensorflow and a prebuilt addon (linux x64 only);
 # where that fails npm drops it without failing, and lib/tfjs.ts falls back to wasm. Say which.
 RUN npm ci --omit=dev --no-audit --no-fund \
  && if node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; \
@@ -37,11 +40,16 @@ COPY consumers/amazon/consumer.properties consumers/amazon/consumer.properties
 # Before the code is copied, so a code change does not download them again.
 RUN node node_modules/aws-kcl/bin/kcl-bootstrap \
       --properties consumers/amazon/consumer.properties --java /usr/bin/java
+# The daemon's logging configuration, beside the properties template (consumers/amazon/main.ts).
+COPY consumers/amazon/logback.xml consumers/amazon/logback.xml
 COPY --from=build /app/dist dist
 # Everything under /app stays root's: the app only writes to os.tmpdir() (the consumer's rendered
 # properties) and, for `train`, to its working directory, hence node's home.
 USER node
 WORKDIR /home/node
+# The tasks run with a read-only root filesystem and a task volume on /tmp (infra/constructs/
+# services.ts); declared here so Fargate gives the volume /tmp's permissions, writable by node.
+VOLUME ["/tmp"]
 EXPOSE 3000
 # No HEALTHCHECK: only `server` listens (GET /health); the other roles have no port, so one image
 # check would mark them unhealthy. The server's health check belongs to its task definition.

@@ -5,6 +5,7 @@
 //  2. freshness on the local stack: beers put at a steady rate through kinesalite with the local
 //     daemon running; freshness = time from PutRecords to the row's object being listable in S3.
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { kinesisClient, s3Client } from '../lib/aws.js';
 import { decodeCleanedCsv } from '../lib/cleanedCsv.js';
@@ -20,6 +21,17 @@ import { startTestStack } from '../test/support/stack.js';
 import { percentile, report } from './report.js';
 
 const RECORDS = Number(process.env.BENCH_RECORDS ?? 100_000);
+
+/**
+ * A process's resident memory and its peak, in MiB (Linux /proc). The consumer's per-task sizing
+ * (docs/aws.md "Consumer capacity") rests on the processor's peak.
+ */
+function memoryMiB(pid: number | undefined): { rss: number; peak: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kib = (field: string) =>
+    Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1] ?? Number.NaN);
+  return { rss: Math.round(kib('VmRSS') / 1024), peak: Math.round(kib('VmHWM') / 1024) };
+}
 const PER_CALL = 1000;
 const FRESH_SECONDS = Number(process.env.BENCH_FRESH_SECONDS ?? 15);
 const FRESH_RATE = Number(process.env.BENCH_FRESH_RATE ?? 200);
@@ -56,8 +68,10 @@ await processor.call({
   shardId: 'shardId-000000000000',
   sequenceNumber: 'TRIM_HORIZON',
 });
+const idleMemory = memoryMiB(processor.child.pid);
 const started = performance.now();
 for (const call of calls) await processor.call(call, () => undefined);
+const loadedMemory = memoryMiB(processor.child.pid);
 await processor.call({ action: 'shutdownRequested' }, () => undefined);
 const seconds = (performance.now() - started) / 1000;
 const recordsPerS = RECORDS / seconds;
@@ -143,6 +157,8 @@ report(
     records_per_s: Math.round(recordsPerS),
     records: RECORDS,
     mean_record_bytes: Math.round(meanBytes),
+    processor_idle_rss_mib: idleMemory.rss,
+    processor_peak_rss_mib: loadedMemory.peak,
     freshness_p50_s: Math.round(p50 * 1000) / 1000,
     freshness_p95_s: Math.round(percentile(freshness, 95) * 1000) / 1000,
     freshness_records: freshness.length,

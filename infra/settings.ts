@@ -105,18 +105,65 @@ function fargateSize(r: Reader, role: string, cpu: number, memoryMiB: number) {
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$/;
 const GLUE_NAME = /^[a-z][a-z0-9_]{0,254}$/;
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
+// Short enough for every name derived from it (the Redis replication group id allows 40
+// characters), and hyphens only between letters or digits, as ElastiCache wants them.
+const STACK_NAME = /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/;
+const STACK_NAME_MAX = 30;
+
+/**
+ * What one consumer task holds: Amazon's MultiLangDaemon (a JVM; an allowance) plus one Node
+ * processor per shard it leases (the consumer benchmark's peak on Node 24, 287 MiB). Explained in
+ * docs/aws.md "Consumer capacity"; the settings check that consumerMemoryMiB holds
+ * consumerShardsPerTask processors beside the JVM.
+ */
+export const CONSUMER_JVM_MIB = 768;
+export const CONSUMER_PROCESSOR_MIB = 288;
+
+/**
+ * The physical names every deployment would otherwise share, derived from the stack name so
+ * that two stacks fit in one account and region and a redeploy after `cdk destroy` finds no
+ * leftover with the same name. Each may still be set by context.
+ */
+export function defaultNames(stackName: string) {
+  const base = stackName.toLowerCase();
+  return {
+    streamName: `${base}-beers`,
+    applicationName: `${base}-cleaned`,
+    glueDatabase: base.replace(/-/g, '_'),
+    cacheId: `${base}-redis`,
+  };
+}
 
 function read(get: ContextReader) {
   const r = new Reader(get);
+  const stackName = r.string(
+    'stackName',
+    'Brewstream',
+    STACK_NAME,
+    'a stack name (letters, digits, single hyphens)',
+  );
+  if (stackName.length > STACK_NAME_MAX) {
+    r.problems.push(`stackName: at most ${STACK_NAME_MAX} characters, got ${stackName.length}`);
+  }
+  const names = defaultNames(stackName);
+  const shardCount = r.int('shardCount', 2, 1, 500);
+  const shardsPerTask = r.int('consumerShardsPerTask', 4, 1, 64);
   const settings = {
-    // Names
-    streamName: r.string('streamName', 'beers', NAME, 'a Kinesis stream name'),
-    applicationName: r.string('kclApplicationName', 'brewstream-cleaned', NAME, 'a KCL application name'),
-    glueDatabase: r.string('glueDatabase', 'brewstream', GLUE_NAME, 'a Glue name (lowercase, digits, _)'),
+    stackName,
+    // Names (see defaultNames)
+    streamName: r.string('streamName', names.streamName, NAME, 'a Kinesis stream name'),
+    applicationName: r.string('kclApplicationName', names.applicationName, NAME, 'a KCL application name'),
+    glueDatabase: r.string(
+      'glueDatabase',
+      names.glueDatabase,
+      GLUE_NAME,
+      'a Glue name (lowercase, digits, _)',
+    ),
     glueTable: r.string('glueTable', 'cleaned_beers', GLUE_NAME, 'a Glue name (lowercase, digits, _)'),
-    // Stream and raw delivery. The shard count is also a CloudFormation parameter (ShardCount):
-    // this is its default.
-    shardCount: r.int('shardCount', 2, 1, 500),
+    cacheId: names.cacheId,
+    // Stream and raw delivery. The shard count is a synth-time number, not a CloudFormation
+    // parameter, because the consumer's task count is derived from it (docs/aws.md).
+    shardCount,
     streamRetentionHours: r.int('streamRetentionHours', 24, 24, 8760),
     firehoseBufferSeconds: r.int('firehoseBufferSeconds', 300, 0, 900),
     rawInfrequentAccessDays: r.int('rawInfrequentAccessDays', 30, 30, 3650),
@@ -141,9 +188,14 @@ function read(get: ContextReader) {
     },
     consumer: {
       ...fargateSize(r, 'consumer', 1024, 2048),
-      tasks: r.int('consumerTasks', 1, 1, 100),
-      // Firehose polls each shard once a second; 2 more polls a second keep under the 5/s limit.
-      pollIntervalMs: r.int('consumerPollIntervalMs', 500, 250, 60_000),
+      shardsPerTask,
+      // One task per shardsPerTask shards; each task leases at most that many (maxLeasesForWorker),
+      // so no task runs more processors than its memory was sized for (docs/aws.md).
+      tasks: Math.ceil(shardCount / shardsPerTask),
+      // Kinesis serves 5 GetRecords a second per shard to all readers together; Firehose takes
+      // one. At 400 ms the consumer takes 2.5, leaving room for a second worker during a lease
+      // hand-over.
+      pollIntervalMs: r.int('consumerPollIntervalMs', 500, 400, 60_000),
     },
     trainer: fargateSize(r, 'trainer', 2048, 4096),
     // Producer (Lambda on an EventBridge schedule)
@@ -157,10 +209,24 @@ function read(get: ContextReader) {
     // Operations
     logRetentionDays: r.oneOfNumbers('logRetentionDays', 30, LOG_RETENTION_DAYS),
     alarmEmail: r.optional('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address'),
-    iteratorAgeAlarmSeconds: r.int('iteratorAgeAlarmSeconds', 60, 1, 604_800),
+    consumerLagAlarmSeconds: r.int('consumerLagAlarmSeconds', 60, 1, 604_800),
     deadLetterAlarmCount: r.int('deadLetterAlarmCount', 1, 1, 1_000_000),
     server5xxAlarmCount: r.int('server5xxAlarmCount', 10, 1, 1_000_000),
+    readThrottleAlarmCount: r.int('readThrottleAlarmCount', 10, 1, 1_000_000),
+    rawFreshnessAlarmSeconds: r.int('rawFreshnessAlarmSeconds', 1800, 60, 86_400),
+    cacheMemoryAlarmPercent: r.int('cacheMemoryAlarmPercent', 80, 10, 100),
   };
+  const needed = CONSUMER_JVM_MIB + shardsPerTask * CONSUMER_PROCESSOR_MIB;
+  if (settings.consumer.memoryMiB < needed) {
+    r.problems.push(
+      `consumerShardsPerTask: ${shardsPerTask} shards need ${needed} MiB per task (${CONSUMER_JVM_MIB} for the daemon, ${CONSUMER_PROCESSOR_MIB} per processor), consumerMemoryMiB is ${settings.consumer.memoryMiB}`,
+    );
+  }
+  if (settings.rawFreshnessAlarmSeconds <= settings.firehoseBufferSeconds) {
+    r.problems.push(
+      `rawFreshnessAlarmSeconds: must exceed firehoseBufferSeconds (${settings.firehoseBufferSeconds}), got ${settings.rawFreshnessAlarmSeconds}`,
+    );
+  }
   if (settings.server.maxTasks < settings.server.minTasks) {
     r.problems.push(
       `serverMaxTasks: must be at least serverMinTasks (${settings.server.minTasks}), got ${settings.server.maxTasks}`,

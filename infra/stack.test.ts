@@ -7,11 +7,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { App, Stack, Validations } from 'aws-cdk-lib';
-import { Match, Template } from 'aws-cdk-lib/assertions';
+import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CLEANED_COLUMNS } from '../lib/beer.js';
-import { buildApp } from './app.js';
+import { buildApp, cdkJsonContext } from './app.js';
+import { SERVER_5XX_PATTERN } from './constructs/monitoring.js';
 import { ROLE_COMMANDS } from './constructs/services.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped
@@ -22,8 +23,12 @@ let outdir: string;
 let template: Template;
 let resources: Record<string, Json>;
 
+/** Synthesises with cdk.json's context (defaults and feature flags), as `cdk synth` does, plus `context`. */
 function synth(context: Record<string, unknown> = {}, dir?: string) {
-  const app = new App({ outdir: dir ?? mkdtempSync(path.join(os.tmpdir(), 'cdk-')), context });
+  const app = new App({
+    outdir: dir ?? mkdtempSync(path.join(os.tmpdir(), 'cdk-')),
+    context: { ...cdkJsonContext(), ...context },
+  });
   const { stack } = buildApp(app, ENV);
   app.synth();
   return { app, stack, template: Template.fromStack(stack) };
@@ -48,12 +53,13 @@ before(() => {
 after(() => rmSync(outdir, { recursive: true, force: true }));
 
 describe('stream and raw delivery', () => {
-  test('the stream is encrypted and its shard count is a parameter defaulting to the context value', () => {
+  test('the stream is encrypted, named after the stack, and has the shardCount context value', () => {
     const stream = one('AWS::Kinesis::Stream');
-    assert.equal(stream.Name, 'beers');
+    assert.equal(stream.Name, 'brewstream-beers');
     assert.deepEqual(stream.StreamEncryption, { EncryptionType: 'KMS', KeyId: 'alias/aws/kinesis' });
-    assert.deepEqual(stream.ShardCount, { Ref: 'ShardCount' });
-    template.hasParameter('ShardCount', { Type: 'Number', Default: 2, MinValue: 1 });
+    assert.equal(stream.ShardCount, 2);
+    // A synth-time number (the consumer's task count follows it), not a CloudFormation parameter.
+    assert.equal(template.toJSON().Parameters?.ShardCount, undefined);
   });
 
   test('Firehose reads the stream and writes newline-delimited records to the raw bucket by hour', () => {
@@ -115,17 +121,16 @@ describe('buckets and the Glue table', () => {
     assert.equal(rule.ExpirationInDays, 365);
   });
 
-  test('the Glue table has the cleaned columns in order, over rows/, as CSV with projection on dt', () => {
-    const input = one('AWS::Glue::Table').TableInput;
+  test('the Glue table declares the CSV as it is: the cleaned columns in order, all strings, projection on dt', () => {
+    const input = glueTables().find((t) => t.TableType !== 'VIRTUAL_VIEW') as Json;
+    assert.equal(input.Name, 'cleaned_beers_csv');
     const sd = input.StorageDescriptor;
     assert.deepEqual(
       sd.Columns.map((c: Json) => c.Name),
       [...CLEANED_COLUMNS],
     );
-    assert.deepEqual(
-      sd.Columns.map((c: Json) => c.Type),
-      ['bigint', 'string', 'double', 'double', 'double', 'double', 'double', 'double', 'double'],
-    );
+    // OpenCSVSerde fails a numeric column on an empty field (the CSV's null): strings only.
+    assert.deepEqual(new Set(sd.Columns.map((c: Json) => c.Type)), new Set(['string']));
     assert.deepEqual(sd.Location, { 'Fn::Join': ['', ['s3://', { Ref: bucketId('Cleaned') }, '/rows/']] });
     assert.equal(sd.SerdeInfo.SerializationLibrary, 'org.apache.hadoop.hive.serde2.OpenCSVSerde');
     assert.deepEqual(input.PartitionKeys, [{ Name: 'dt', Type: 'string' }]);
@@ -133,12 +138,41 @@ describe('buckets and the Glue table', () => {
     assert.equal(input.Parameters['projection.dt.type'], 'date');
     assert.equal(input.Parameters['projection.dt.format'], 'yyyy-MM-dd');
     assert.equal(input.Parameters['skip.header.line.count'], '1');
+    // SSE-S3 buckets: true would tell Athena to expect client-side encryption.
+    assert.equal(String(input.Parameters.has_encrypted_data), 'false');
     assert.deepEqual(input.Parameters['storage.location.template'], {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder, not a JS template
       'Fn::Join': ['', ['s3://', { Ref: bucketId('Cleaned') }, '/rows/dt=${dt}/']],
     });
   });
+
+  test('two Athena views type it: every arrival (_history) and one row per beer (the table name)', () => {
+    const views = glueTables().filter((t) => t.TableType === 'VIRTUAL_VIEW');
+    assert.deepEqual(views.map((v) => v.Name).sort(), ['cleaned_beers', 'cleaned_beers_history']);
+    for (const view of views) {
+      assert.equal(view.Parameters.presto_view, 'true');
+      const encoded = /^\/\* Presto View: ([A-Za-z0-9+/=]+) \*\/$/.exec(view.ViewOriginalText)?.[1];
+      assert.ok(encoded, `${view.Name}: original text is a Presto view`);
+      const definition = JSON.parse(Buffer.from(encoded, 'base64').toString('utf8'));
+      assert.equal(definition.schema, 'brewstream');
+      assert.match(definition.originalSql, /FROM "brewstream"\."cleaned_beers_csv"/);
+      // The catalog's columns and the view's are the same list, typed for the data.
+      assert.deepEqual(
+        definition.columns.map((c: Json) => c.name),
+        view.StorageDescriptor.Columns.map((c: Json) => c.Name),
+      );
+      const types = Object.fromEntries(view.StorageDescriptor.Columns.map((c: Json) => [c.Name, c.Type]));
+      assert.equal(types.id, 'bigint');
+      assert.equal(types.ibu, 'double');
+      assert.equal(types.name, 'string');
+      assert.equal(types.dt, 'string');
+    }
+  });
 });
+
+function glueTables(): Json[] {
+  return ofType('AWS::Glue::Table').map(([, r]) => r.Properties.TableInput);
+}
 
 describe('services', () => {
   const container = (role: string): Json => {
@@ -174,9 +208,25 @@ describe('services', () => {
     assert.equal(e.KCL_DAEMON, 'amazon');
     assert.equal(e.KCL_APPLICATION_NAME, 'brewstream-cleaned');
     assert.equal(e.KCL_POLL_INTERVAL_MS, '500');
+    assert.equal(e.KCL_MAX_LEASES_PER_WORKER, '4');
     const table = one('AWS::DynamoDB::Table');
     assert.equal(table.TableName, 'brewstream-cleaned');
     assert.deepEqual(table.KeySchema, [{ AttributeName: 'leaseKey', KeyType: 'HASH' }]);
+    // 2 shards at 4 per task: one task.
+    assert.equal(service('Consumer').DesiredCount, 1);
+  });
+
+  test('every container runs under an init process on a read-only root, writing only to a /tmp volume', () => {
+    for (const [, task] of ofType('AWS::ECS::TaskDefinition')) {
+      const c = task.Properties.ContainerDefinitions[0];
+      assert.equal(c.ReadonlyRootFilesystem, true, c.Name);
+      assert.equal(c.LinuxParameters.InitProcessEnabled, true, c.Name);
+      assert.deepEqual(c.MountPoints, [{ ContainerPath: '/tmp', ReadOnly: false, SourceVolume: 'tmp' }]);
+      assert.deepEqual(task.Properties.Volumes, [{ Name: 'tmp' }]);
+    }
+    const health = container('server').HealthCheck;
+    assert.equal(health.Command[0], 'CMD');
+    assert.match(health.Command.join(' '), /http:\/\/127\.0\.0\.1:3000\/health/);
   });
 
   test('the server gets its API keys from Secrets Manager and sits behind the ALB, healthy on /ready', () => {
@@ -188,6 +238,8 @@ describe('services', () => {
     ];
     assert.deepEqual(apiKeys.ValueFrom, { Ref: secretId });
     assert.equal(env(server).HOST, '0.0.0.0');
+    // Behind one proxy, the ALB (the server-hardening branch reads TRUST_PROXY).
+    assert.equal(env(server).TRUST_PROXY, '1');
     const targetGroup = one('AWS::ElasticLoadBalancingV2::TargetGroup');
     assert.equal(targetGroup.HealthCheckPath, '/ready');
     assert.equal(targetGroup.Matcher.HttpCode, '200');
@@ -196,7 +248,14 @@ describe('services', () => {
     assert.equal(alb.Scheme, 'internet-facing');
     const attributes = Object.fromEntries(alb.LoadBalancerAttributes.map((a: Json) => [a.Key, a.Value]));
     assert.equal(attributes['access_logs.s3.enabled'], 'true');
-    assert.equal(one('AWS::ElasticLoadBalancingV2::Listener').Port, 80);
+    const listener = one('AWS::ElasticLoadBalancingV2::Listener');
+    assert.equal(listener.Port, 80);
+    assert.deepEqual(listener.DefaultActions, [
+      {
+        Type: 'forward',
+        TargetGroupArn: { Ref: ofType('AWS::ElasticLoadBalancingV2::TargetGroup')[0]?.[0] },
+      },
+    ]);
   });
 
   test('the server scales on CPU and on requests per target', () => {
@@ -239,16 +298,36 @@ describe('services', () => {
 
 describe('producer', () => {
   test('a Lambda on the latest Node runtime, on an EventBridge schedule every 5 minutes', () => {
-    const fn = one('AWS::Lambda::Function');
+    const fn = producerFunction();
     assert.equal(fn.Runtime, 'nodejs24.x');
     assert.equal(fn.Handler, 'index.handler');
     assert.equal(fn.Environment.Variables.PUNK_SOURCE, 'db');
     const rule = one('AWS::Events::Rule');
     assert.equal(rule.ScheduleExpression, 'rate(5 minutes)');
-    const [fnId] = ofType('AWS::Lambda::Function')[0] as [string, Json];
+    const [fnId] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Producer')) as [
+      string,
+      Json,
+    ];
     assert.deepEqual(rule.Targets[0].Arn, { 'Fn::GetAtt': [fnId, 'Arn'] });
   });
+
+  test('reserves no concurrency (a new account with a quota of 10 refuses any reservation)', () => {
+    for (const [id, fn] of ofType('AWS::Lambda::Function'))
+      assert.equal(fn.Properties.ReservedConcurrentExecutions, undefined, id);
+  });
 });
+
+function producerFunction(): Json {
+  const found = ofType('AWS::Lambda::Function').filter(([id]) => id.startsWith('Producer'));
+  assert.equal(found.length, 1);
+  return (found[0] as [string, Json])[1].Properties;
+}
+
+function service(role: string): Json {
+  const found = ofType('AWS::ECS::Service').find(([id]) => id.startsWith(`Services${role}Service`));
+  assert.ok(found, `no ${role} service`);
+  return found[1].Properties;
+}
 
 describe('operations', () => {
   test('every log group keeps logs for the configured retention', () => {
@@ -263,19 +342,74 @@ describe('operations', () => {
     }
   });
 
-  test('alarms for iterator age, dead letters, trainer failures and server 5xx notify one topic', () => {
+  test('one alarm per failure an operator must act on, each notifying the one topic', () => {
     const alarms = ofType('AWS::CloudWatch::Alarm').map(([, r]) => r.Properties);
-    const byMetric = (name: string) =>
-      alarms.find((a) => a.MetricName === name || JSON.stringify(a.Metrics ?? []).includes(name));
-    assert.ok(byMetric('GetRecords.IteratorAgeMilliseconds'));
-    assert.ok(byMetric('DeadLetters'));
-    assert.ok(byMetric('TrainerJobFailures'));
-    assert.ok(byMetric('HTTPCode_Target_5XX_Count'));
-    assert.ok(byMetric('HTTPCode_ELB_5XX_Count'));
+    const metricsOf = (a: Json): Json[] =>
+      a.Metrics
+        ? a.Metrics.filter((m: Json) => m.MetricStat).map((m: Json) => ({
+            namespace: m.MetricStat.Metric.Namespace,
+            name: m.MetricStat.Metric.MetricName,
+            dimensions: m.MetricStat.Metric.Dimensions,
+          }))
+        : [{ namespace: a.Namespace, name: a.MetricName, dimensions: a.Dimensions }];
+    const byMetric = (name: string) => {
+      const found = alarms.filter((a) => metricsOf(a).some((m) => m.name === name));
+      assert.equal(found.length, 1, `one alarm on ${name}`);
+      return found[0] as Json;
+    };
+    // The consumer's own lag, for the whole application; no data means no consumer.
+    const lag = byMetric('MillisBehindLatest');
+    assert.equal(lag.Namespace, 'brewstream-cleaned');
+    assert.deepEqual(lag.Dimensions, [{ Name: 'Operation', Value: 'ApplicationTracker' }]);
+    assert.equal(lag.TreatMissingData, 'breaching');
+    assert.equal(lag.Threshold, 60_000);
+    // Running below desired: the consumer's and the trainer's.
+    const taskAlarms = alarms.filter((a) => metricsOf(a).some((m) => m.name === 'RunningTaskCount'));
+    assert.equal(taskAlarms.length, 2);
+    for (const a of taskAlarms) {
+      assert.ok(metricsOf(a).some((m) => m.name === 'DesiredTaskCount'));
+      assert.match(JSON.stringify(a.Metrics), /desired - running/);
+    }
+    byMetric('ReadProvisionedThroughputExceeded');
+    byMetric('DeliveryToS3.DataFreshness');
+    const memory = byMetric('DatabaseMemoryUsagePercentage');
+    // Every node of the replication group, by the node ids ElastiCache derives from its id.
+    assert.deepEqual(
+      metricsOf(memory).map((m) => m.dimensions[0].Value),
+      ['brewstream-redis-001', 'brewstream-redis-002'],
+    );
+    assert.equal(one('AWS::ElastiCache::ReplicationGroup').ReplicationGroupId, 'brewstream-redis');
+    byMetric('UnHealthyHostCount');
+    byMetric('DeadLetters');
+    byMetric('TrainerJobFailures');
+    const server5xx = byMetric('Server5xx');
+    assert.ok(metricsOf(server5xx).some((m) => m.name === 'HTTPCode_ELB_5XX_Count'));
+    // The target's own 5xx count includes the expected no-model 503s: the alarm does not use it.
+    assert.ok(!alarms.some((a) => metricsOf(a).some((m) => m.name === 'HTTPCode_Target_5XX_Count')));
+    byMetric('Errors');
+    // Nothing watches the stream-level iterator age, which Firehose keeps fresh.
+    assert.ok(!alarms.some((a) => metricsOf(a).some((m) => m.name === 'GetRecords.IteratorAgeMilliseconds')));
+    assert.equal(alarms.length, 11);
     const [topicId] = ofType('AWS::SNS::Topic')[0] as [string, Json];
     for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [{ Ref: topicId }]);
-    const filters = ofType('AWS::Logs::MetricFilter').map(([, r]) => r.Properties.FilterPattern);
-    assert.deepEqual(filters.sort(), ['{ $.deadLetter IS TRUE }', '{ $.jobFailed IS TRUE }']);
+  });
+
+  test('the log metric filters count dead letters, failed jobs and server 5xx, not the no-model 503', () => {
+    const filters = Object.fromEntries(
+      ofType('AWS::Logs::MetricFilter').map(([, r]) => [
+        r.Properties.MetricTransformations[0].MetricName,
+        r.Properties.FilterPattern,
+      ]),
+    );
+    assert.deepEqual(filters, {
+      DeadLetters: '{ $.deadLetter IS TRUE }',
+      TrainerJobFailures: '{ $.jobFailed IS TRUE }',
+      Server5xx: SERVER_5XX_PATTERN.logPatternString,
+    });
+    assert.equal(
+      SERVER_5XX_PATTERN.logPatternString,
+      '{ ($.msg = "request") && ($.status >= 500) && (($.error NOT EXISTS) || ($.error != "not_ready")) }',
+    );
   });
 });
 
@@ -326,9 +460,22 @@ describe('IAM', () => {
     assert.deepEqual(actionsOn('rejected/'), ['s3:AbortMultipartUpload', 's3:PutObject']);
   });
 
-  test('no role uses an AWS managed policy', () => {
-    for (const [id, role] of ofType('AWS::IAM::Role'))
+  test('no role of ours uses an AWS managed policy', () => {
+    for (const [id, role] of ofType('AWS::IAM::Role')) {
+      // The feature flag @aws-cdk/aws-ec2:restrictDefaultSecurityGroup removes the default
+      // security group's rules through a CDK custom resource, whose Lambda role CDK builds with
+      // the basic execution policy.
+      if (id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProviderRole')) continue;
       assert.equal(role.Properties.ManagedPolicyArns, undefined, id);
+    }
+  });
+
+  test('s3:ListBucket carries no prefix condition (a missing key must answer 404, see grants.ts)', () => {
+    const listBucket = statements().filter(({ statement }) =>
+      list(statement.Action).includes('s3:ListBucket'),
+    );
+    assert.ok(listBucket.length >= 3);
+    for (const { where, statement } of listBucket) assert.equal(statement.Condition, undefined, where);
   });
 });
 
@@ -352,30 +499,87 @@ describe('cdk-nag', () => {
 });
 
 describe('context', () => {
-  test('names and sizes come from context; a certificate adds HTTPS and a redirect', () => {
+  test('names and sizes come from context', () => {
     const { template: t } = synth({
       'aws:cdk:bundling-stacks': [],
       shardCount: 6,
       serverMinTasks: '3',
       logRetentionDays: 90,
       streamName: 'ales',
-      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
       producerIntervalMinutes: 10,
     });
-    t.hasParameter('ShardCount', { Default: 6 });
-    t.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'ales' });
+    t.hasResourceProperties('AWS::Kinesis::Stream', { Name: 'ales', ShardCount: 6 });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 3 });
     t.allResourcesProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: 443,
-      Protocol: 'HTTPS',
-      Certificates: [{ CertificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc' }],
-    });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
-      Port: 80,
-      DefaultActions: [Match.objectLike({ Type: 'redirect' })],
-    });
     t.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(10 minutes)' });
+  });
+
+  test('a certificate with a narrow allowedCidr synthesises cleanly: HTTPS, a redirect, nothing open to the world', () => {
+    const certificateArn = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc';
+    const { app, template: t } = synth({
+      'aws:cdk:bundling-stacks': [],
+      certificateArn,
+      allowedCidr: '203.0.113.0/24',
+    });
+    const json = t.toJSON().Resources as Record<string, Json>;
+    const listeners = Object.entries(json).filter(
+      ([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener',
+    );
+    const byPort = Object.fromEntries(
+      listeners.map(([id, r]) => [r.Properties.Port, { id, ...r.Properties }]),
+    );
+    assert.deepEqual(Object.keys(byPort).sort(), ['443', '80']);
+    assert.equal(byPort[443].Protocol, 'HTTPS');
+    assert.deepEqual(byPort[443].Certificates, [{ CertificateArn: certificateArn }]);
+    assert.equal(byPort[443].DefaultActions[0].Type, 'forward');
+    assert.equal(byPort[80].DefaultActions[0].Type, 'redirect');
+    assert.equal(byPort[80].DefaultActions[0].RedirectConfig.Protocol, 'HTTPS');
+    // The port-80 listener and the target group keep their logical ids with or without a
+    // certificate, so adding one to a running stack updates them in place (no DuplicateListener).
+    const plain = Object.entries(resources).filter(
+      ([, r]) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener',
+    );
+    assert.deepEqual(
+      plain.map(([id]) => id),
+      [byPort[80].id],
+    );
+    assert.deepEqual(
+      Object.keys(json).filter((id) => json[id]?.Type === 'AWS::ElasticLoadBalancingV2::TargetGroup'),
+      ofType('AWS::ElasticLoadBalancingV2::TargetGroup').map(([id]) => id),
+    );
+    // Ingress to the load balancer: only allowedCidr, on 80 and 443.
+    const albIngress = Object.values(json)
+      .filter(
+        (r) => r.Type === 'AWS::EC2::SecurityGroup' && /load balancer/.test(r.Properties.GroupDescription),
+      )
+      .flatMap((r) => r.Properties.SecurityGroupIngress ?? []);
+    assert.deepEqual(albIngress.map((rule: Json) => `${rule.CidrIp}:${rule.FromPort}`).sort(), [
+      '203.0.113.0/24:443',
+      '203.0.113.0/24:80',
+    ]);
+    const report = JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
+    for (const plugin of report.pluginReports as Json[]) assert.deepEqual(plugin.violations, []);
+  });
+
+  test('the consumer gets one task per consumerShardsPerTask shards, each capped at that many leases', () => {
+    const { template: t } = synth({
+      'aws:cdk:bundling-stacks': [],
+      shardCount: 20,
+      consumerShardsPerTask: 6,
+      consumerMemoryMiB: 4096,
+    });
+    const json = t.toJSON().Resources as Record<string, Json>;
+    const consumer = Object.entries(json).find(([id]) => id.startsWith('ServicesConsumerService'));
+    assert.equal(consumer?.[1].Properties.DesiredCount, 4); // ceil(20 / 6)
+    const task = Object.values(json).find(
+      (r) =>
+        r.Type === 'AWS::ECS::TaskDefinition' && r.Properties.ContainerDefinitions[0].Name === 'consumer',
+    );
+    const env = task?.Properties.ContainerDefinitions[0].Environment as Json[];
+    assert.deepEqual(
+      env.find((e) => e.Name === 'KCL_MAX_LEASES_PER_WORKER'),
+      { Name: 'KCL_MAX_LEASES_PER_WORKER', Value: '6' },
+    );
   });
 
   test('bad context values stop the synth with one message naming each key', () => {
@@ -386,6 +590,9 @@ describe('context', () => {
         logRetentionDays: 10,
         allowedCidr: 'anywhere',
         serverMemoryMiB: 512,
+        consumerPollIntervalMs: 250,
+        consumerShardsPerTask: 7,
+        stackName: 'a--b',
       },
     });
     assert.throws(
@@ -399,8 +606,76 @@ describe('context', () => {
           error.message,
           /serverMemoryMiB: Fargate allows 2048-8192 MiB with 1024 CPU units, got 512/,
         );
+        // 4 reads a second plus Firehose's one is the whole shard's limit.
+        assert.match(error.message, /consumerPollIntervalMs: must be between 400 and 60000, got 250/);
+        assert.match(error.message, /consumerShardsPerTask: 7 shards need \d+ MiB per task/);
+        assert.match(error.message, /stackName: "a--b" is not a stack name/);
         return true;
       },
     );
+  });
+});
+
+describe('names and removal', () => {
+  /** Every physical name the template sets, by resource. */
+  function physicalNames(json: Record<string, Json>): string[] {
+    const keys = ['Name', 'TableName', 'LogGroupName', 'DashboardName', 'ReplicationGroupId'];
+    return Object.values(json).flatMap((r) => {
+      const p = r.Properties ?? {};
+      const names = keys.map((k) => p[k]).filter((v): v is string => typeof v === 'string');
+      if (r.Type === 'AWS::Glue::Database') names.push(p.DatabaseInput.Name);
+      if (r.Type === 'AWS::Glue::Table') {
+        const database =
+          typeof p.DatabaseName === 'string'
+            ? p.DatabaseName
+            : json[p.DatabaseName.Ref]?.Properties.DatabaseInput.Name;
+        names.push(`${database}.${p.TableInput.Name}`);
+      }
+      return names;
+    });
+  }
+
+  test('every fixed name derives from the stack name, so two stacks fit in one account and region', () => {
+    const first = physicalNames(resources);
+    for (const name of [
+      'brewstream-beers',
+      'brewstream-cleaned',
+      'brewstream-redis',
+      'brewstream.cleaned_beers',
+    ])
+      assert.ok(first.includes(name), `${name} in ${first.join(', ')}`);
+    const second = physicalNames(
+      synth({ 'aws:cdk:bundling-stacks': [], stackName: 'Brewstream-Staging' }).template.toJSON().Resources,
+    );
+    assert.equal(second.length, first.length);
+    assert.deepEqual(
+      second.filter((name) => first.includes(name)),
+      [],
+    );
+    assert.ok(second.includes('brewstream_staging.cleaned_beers'));
+  });
+
+  test('only the data buckets outlive the stack; what has a fixed name is deleted with it', () => {
+    const kept = Object.entries(resources)
+      .filter(([, r]) => r.DeletionPolicy !== undefined && r.DeletionPolicy !== 'Delete')
+      .map(([id, r]) => `${r.Type} ${id}`);
+    // The four buckets (their names are generated, so a redeploy makes new ones), and the log
+    // stream the Firehose construct retains inside its log group, which is deleted.
+    assert.deepEqual(kept.map((k) => k.replace(/[0-9A-F]{8}$/, '')).sort(), [
+      'AWS::Logs::LogStream StreamFirehoseLogsS3Destination',
+      'AWS::S3::Bucket StorageAccessLogs',
+      'AWS::S3::Bucket StorageCleaned',
+      'AWS::S3::Bucket StorageModels',
+      'AWS::S3::Bucket StorageRaw',
+    ]);
+    for (const [, bucket] of ofType('AWS::S3::Bucket')) assert.equal(bucket.Properties.BucketName, undefined);
+    for (const type of [
+      'AWS::Kinesis::Stream',
+      'AWS::Glue::Database',
+      'AWS::KMS::Key',
+      'AWS::DynamoDB::Table',
+    ])
+      for (const [id, r] of ofType(type))
+        assert.equal(r.DeletionPolicy ?? 'Delete', 'Delete', `${type} ${id}`);
   });
 });

@@ -27,10 +27,13 @@ export class BrewstreamStack extends Stack {
     const monitoring = new Monitoring(this, 'Monitoring', {
       settings,
       stream,
-      consumerLogs: services.logGroups.consumer,
-      trainerLogs: services.logGroups.trainer,
+      cluster: services.cluster,
+      services: services.services,
+      logs: services.logGroups,
       loadBalancer: services.loadBalancer,
+      targetGroup: services.targetGroup,
       producer: producer.fn,
+      cache: { id: cache.id, nodes: cache.nodes },
     });
 
     const output = (id: string, value: string, description: string) =>
@@ -46,7 +49,11 @@ export class BrewstreamStack extends Stack {
       'Cleaned rows (rows/dt=.../) and dead letters (rejected/)',
     );
     output('ModelsBucket', storage.models.bucketName, 'Model registry (models/ibu/)');
-    output('GlueTable', `${settings.glueDatabase}.${settings.glueTable}`, 'Athena: the cleaned table');
+    output(
+      'GlueTable',
+      `${settings.glueDatabase}.${settings.glueTable}`,
+      'Athena: the cleaned table, one row per beer (also <table>_history, every arrival)',
+    );
     output('ProducerFunction', producer.fn.functionName, 'Invoke with {"replay": true} to seed the stream');
     output('AlarmTopic', monitoring.topic.topicArn, 'SNS topic of every alarm');
     output(

@@ -3,9 +3,10 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
 
-// The SDK warns on every process start that releases after January 2027 need Node 22. Our SDK
-// versions are pinned by the lock file and Node 20 is supported by them, so the warning is noise
-// in every role's logs (and in each KCL processor's stderr).
+// On Node older than 22 the SDK warns at every process start that releases after January 2027
+// need Node 22. We ship and test on Node 24 (the image, the Lambda, CI); the pinned SDK still runs
+// on an older Node a developer may have, where the warning would only be noise in every role's
+// logs (and in each KCL processor's stderr).
 process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
 // Endpoints come from the SDK's own AWS_ENDPOINT_URL_KINESIS / AWS_ENDPOINT_URL_S3; we only add

@@ -173,6 +173,8 @@ function read(env: Env) {
       maxRecordBytes: r.int('MAX_RECORD_BYTES', 256 * 1024, 64, 1024 * 1024),
       pollIntervalMs: r.int('KCL_POLL_INTERVAL_MS', 200, 10, 60_000),
       maxRecordsPerPoll: r.int('KCL_MAX_RECORDS', 10_000, 1, 10_000),
+      // Amazon's daemon only (maxLeasesForWorker); KCL's own default is no limit.
+      maxLeasesPerWorker: r.int('KCL_MAX_LEASES_PER_WORKER', 2_147_483_647, 1, 2_147_483_647),
       // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon via kcl-bootstrap (AWS).
       daemon: r.oneOf('KCL_DAEMON', 'local', ['local', 'amazon']),
       processorCommand: r.optionalString('KCL_PROCESSOR_COMMAND'),

@@ -7,7 +7,15 @@ import type * as TF from '@tensorflow/tfjs';
 import { type Static, Type } from 'typebox';
 import { documentReader } from './document.js';
 import { preprocessingSchema } from './features.js';
-import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
+import {
+  getObjectBytes,
+  getObjectText,
+  getObjectTextIfExists,
+  isAccessDenied,
+  listObjects,
+  putObject,
+  S3AccessDeniedError,
+} from './s3.js';
 import type { Tf } from './tfjs.js';
 
 export const MODELS_PREFIX = 'models/ibu/';
@@ -161,8 +169,20 @@ export async function readMetadata(
   return text === undefined ? undefined : metadataDocument.parse(text, metadataKey);
 }
 
+/**
+ * The champion, or undefined when champion.json does not exist (404: no model promoted yet). A 403
+ * is never read as "no champion": it throws S3AccessDeniedError, whose message says why (a
+ * missing key answers 403 to a role without s3:ListBucket), so the server stays not-ready and the
+ * trainer's job fails, both naming the cause, instead of acting on an empty registry.
+ */
 export async function readChampion(s3: S3Client, bucket: string): Promise<Champion | undefined> {
-  const text = await getObjectTextIfExists(s3, bucket, CHAMPION_KEY);
+  let text: string | undefined;
+  try {
+    text = await getObjectTextIfExists(s3, bucket, CHAMPION_KEY);
+  } catch (error) {
+    if (isAccessDenied(error)) throw new S3AccessDeniedError(bucket, CHAMPION_KEY, error);
+    throw error;
+  }
   return text === undefined ? undefined : championDocument.parse(text, CHAMPION_KEY);
 }
 

@@ -42,7 +42,32 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string): 
   return Buffer.from(await getObjectBytes(s3, bucket, key)).toString('utf8');
 }
 
-/** Returns the object's text, or undefined when the key does not exist. */
+/**
+ * S3 refused the request (403). For a GET or HEAD of a key that does not exist this is also what
+ * S3 answers a caller without s3:ListBucket on the bucket, instead of 404: so where a missing key
+ * is expected, a 403 means the role's policy (or the bucket name) is wrong, not that the key is
+ * missing (docs/aws.md "IAM").
+ */
+export class S3AccessDeniedError extends Error {
+  constructor(
+    readonly bucket: string,
+    readonly key: string,
+    cause: unknown,
+  ) {
+    super(
+      `s3://${bucket}/${key}: access denied (HTTP 403). S3 answers 403 rather than 404 for a missing key when the caller may not s3:ListBucket on the bucket: a configuration error (the role's IAM policy or the bucket name), not a missing object`,
+      { cause },
+    );
+    this.name = 'S3AccessDeniedError';
+  }
+}
+
+export function isAccessDenied(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === 'AccessDenied' || e?.$metadata?.httpStatusCode === 403;
+}
+
+/** Returns the object's text, or undefined when the key does not exist (404 only). */
 export async function getObjectTextIfExists(
   s3: S3Client,
   bucket: string,

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Config } from '../lib/config.js';
 import type { Tf } from '../lib/tfjs.js';
 import { ApiKeys } from './apiKeys.js';
-import { errorHandler, errorSchema, notFoundHandler } from './errors.js';
+import { errorHandler, errorSchema, HttpError, notFoundHandler } from './errors.js';
 import auth from './plugins/auth.js';
 import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
 import modelHolder from './plugins/modelHolder.js';
@@ -24,6 +24,8 @@ declare module 'fastify' {
     /** Set by prediction routes for the request's log line. */
     model: string | null;
     rows: number;
+    /** The error code of a route's HttpError, for the request's log line. */
+    errorCode: string | null;
   }
 }
 
@@ -77,6 +79,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
   app.decorateRequest('model', null);
   app.decorateRequest('rows', 0);
+  app.decorateRequest('errorCode', null);
+  // The code travels to the log line so the 5xx alarm can leave out the 503 "not_ready" that a
+  // fresh deployment answers until its first model (docs/design.md "Logs").
+  app.addHook('onError', (request, _reply, error, done) => {
+    if (error instanceof HttpError) request.errorCode = error.error;
+    done();
+  });
   app.addHook('onResponse', (request, reply, done) => {
     const line = {
       method: request.method,
@@ -84,6 +93,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       status: reply.statusCode,
       ms: Math.round(reply.elapsedTime * 1000) / 1000,
       ...(request.model === null ? {} : { model: request.model, rows: request.rows }),
+      ...(request.errorCode === null ? {} : { error: request.errorCode }),
     };
     request.log.info(line, 'request');
     done();

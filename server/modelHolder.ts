@@ -6,6 +6,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyBaseLogger } from 'fastify';
 import { type FeatureInput, modelToTarget, toFeatureMatrix } from '../lib/features.js';
 import type { ModelMetadata } from '../lib/modelRegistry.js';
+import { S3AccessDeniedError } from '../lib/s3.js';
 import type { Tf } from '../lib/tfjs.js';
 
 export interface ServedModel {
@@ -99,7 +100,13 @@ export class ModelHolder {
       this.lastRead = 'ok';
     } catch (error) {
       this.lastRead = 'error';
-      this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
+      if (error instanceof S3AccessDeniedError) {
+        // Not "no champion": /ready stays 503 until the role can read its registry.
+        this.logger.error(
+          { err: error, configurationError: true },
+          'champion.json: access denied, a configuration error (IAM policy or bucket); not ready until fixed',
+        );
+      } else this.logger.error({ err: error }, 'cannot read champion.json; keeping the current model');
       return;
     }
     if (version === undefined || version === this.current?.version) return;

@@ -30,6 +30,13 @@ export interface Dataset {
 
 export const MIN_ROWS = { train: 20, validation: 5, test: 5 };
 
+/**
+ * Not enough data yet (an empty table, too few rows to split): what a fresh deployment's first
+ * retrains meet until its data arrives. Still a data error (the job fails without retries), but
+ * an expected one, which the worker does not report as a failed job.
+ */
+export class NotEnoughDataError extends DataError {}
+
 export function hasTarget(row: CleanedRow): boolean {
   return row.ibu !== null && Number.isFinite(row.ibu);
 }
@@ -39,14 +46,14 @@ export function buildDataset(
   rows: CleanedRow[],
   assign: (row: CleanedRow) => Split = (row) => splitOf(row.id),
 ): Dataset {
-  if (rows.length === 0) throw new DataError('the cleaned table is empty');
+  if (rows.length === 0) throw new NotEnoughDataError('the cleaned table is empty');
   const labelled = rows.filter(hasTarget);
   if (labelled.length === 0) throw new DataError('no row has an ibu value to learn from');
   const groups: Record<Split, CleanedRow[]> = { train: [], validation: [], test: [] };
   for (const row of labelled) groups[assign(row)].push(row);
   for (const split of ['train', 'validation', 'test'] as const) {
     if (groups[split].length < MIN_ROWS[split]) {
-      throw new DataError(
+      throw new NotEnoughDataError(
         `too few rows to split: ${groups[split].length} in ${split} (needs ${MIN_ROWS[split]}; ${labelled.length} rows with ibu in all)`,
       );
     }

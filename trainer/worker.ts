@@ -11,6 +11,8 @@ import { DataError } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
 import { type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
+import { NotEnoughDataError } from './dataset.js';
+import { failureKind } from './failure.js';
 import { runTraining } from './train.js';
 
 export interface WorkerContext {
@@ -49,10 +51,21 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
         return result;
       } catch (error) {
         const message = (error as Error).message;
-        logger.error({ jobFailed: true, jobId: job.id, reason: message }, 'retrain failed');
         // Bad data does not get better by retrying.
-        if (error instanceof DataError || error instanceof CorruptObjectError)
-          throw new UnrecoverableError(message);
+        const unrecoverable = error instanceof DataError || error instanceof CorruptObjectError;
+        const notEnoughData = error instanceof NotEnoughDataError;
+        const kind = failureKind({
+          attemptsMade: job.attemptsMade,
+          attempts: job.opts.attempts,
+          unrecoverable,
+          notEnoughData,
+        });
+        const fields = { jobId: job.id, attempt: job.attemptsMade + 1, reason: message };
+        if (kind === 'jobFailed') logger.error({ jobFailed: true, ...fields }, 'retrain failed');
+        else if (kind === 'notEnoughData')
+          logger.warn({ notEnoughData: true, ...fields }, 'retrain skipped: not enough data yet');
+        else logger.warn({ attemptFailed: true, ...fields }, 'retrain attempt failed; it will be retried');
+        if (unrecoverable) throw new UnrecoverableError(message);
         throw error;
       }
     },

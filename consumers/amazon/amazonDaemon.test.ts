@@ -55,6 +55,19 @@ describe('Amazon MultiLangDaemon launch', () => {
     ]);
   });
 
+  test('passes our logging configuration to the daemon when given', () => {
+    const jars = path.join(dir, 'jars-logging');
+    mkdirSync(jars);
+    writeFileSync(path.join(jars, 'a.jar'), '');
+    const args = daemonArgs(jars, '/etc/kcl/cleaned.properties', '/app/consumers/amazon/logback.xml');
+    assert.deepEqual(args.slice(-4), [
+      '--properties-file',
+      '/etc/kcl/cleaned.properties',
+      '--log-configuration',
+      '/app/consumers/amazon/logback.xml',
+    ]);
+  });
+
   test('forwards SIGTERM to the daemon and resolves once it has exited', async () => {
     const running = runAmazonDaemon({ java, args: ['--properties-file', 'p'] });
     const argsFile = path.join(dir, 'args.json');

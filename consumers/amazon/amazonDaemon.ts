@@ -19,8 +19,11 @@ export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
   return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : '/usr/bin/java';
 }
 
-/** java's arguments: every jar, plus the properties file's folder (KCL also loads it as a resource). */
-export function daemonArgs(jarsDir: string, propertiesFile: string): string[] {
+/**
+ * java's arguments: every jar, plus the properties file's folder (KCL also loads it as a
+ * resource), and our logging configuration (consumers/amazon/logback.xml) when given.
+ */
+export function daemonArgs(jarsDir: string, propertiesFile: string, logConfiguration?: string): string[] {
   const jars = existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')) : [];
   if (jars.length === 0) {
     throw new Error(
@@ -28,7 +31,8 @@ export function daemonArgs(jarsDir: string, propertiesFile: string): string[] {
     );
   }
   const classpath = [...jars.sort().map((f) => path.join(jarsDir, f)), path.dirname(propertiesFile)];
-  return ['-cp', classpath.join(path.delimiter), MAIN_CLASS, '--properties-file', propertiesFile];
+  const logging = logConfiguration ? ['--log-configuration', logConfiguration] : [];
+  return ['-cp', classpath.join(path.delimiter), MAIN_CLASS, '--properties-file', propertiesFile, ...logging];
 }
 
 /**

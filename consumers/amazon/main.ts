@@ -7,7 +7,7 @@ import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { applicationName, consumerName, processorCommand } from '../application.js';
 import { daemonArgs, defaultJarsDir, javaExecutable, runAmazonDaemon } from './amazonDaemon.js';
-import { renderProperties } from './properties.js';
+import { logbackConfiguration, renderProperties } from './properties.js';
 
 export async function main(args: string[]): Promise<void> {
   const name = consumerName('consumer', args);
@@ -22,6 +22,9 @@ export async function main(args: string[]): Promise<void> {
     }),
   );
   logger.info({ properties: file }, 'starting Amazon MultiLangDaemon');
-  await runAmazonDaemon({ java: javaExecutable(), args: daemonArgs(defaultJarsDir(), file) });
+  await runAmazonDaemon({
+    java: javaExecutable(),
+    args: daemonArgs(defaultJarsDir(), file, logbackConfiguration),
+  });
   logger.info('MultiLangDaemon stopped');
 }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { loadConfig } from '../../lib/config.js';
-import { renderProperties } from './properties.js';
+import { logbackConfiguration, renderProperties } from './properties.js';
 
 /** The rendered file for the cleaned consumer under `env`, and its key = value pairs. */
 function render(env: Record<string, string>) {
@@ -56,10 +57,27 @@ describe('renderProperties', () => {
       'idleTimeBetweenReadsInMillis',
       'maxRecords',
       'failoverTimeMillis',
+      'maxLeasesForWorker',
       'shardSyncIntervalMillis',
       'cleanupLeasesUponShardCompletion',
       'shutdownGraceMillis',
     ]);
     for (const key of Object.keys(props)) assert.ok(applied.has(key), `unexpected key ${key}`);
+  });
+
+  it('caps the leases of one worker at KCL_MAX_LEASES_PER_WORKER, no limit by default', () => {
+    assert.equal(render({ KCL_MAX_LEASES_PER_WORKER: '8' }).props.maxLeasesForWorker, '8');
+    assert.equal(render({}).props.maxLeasesForWorker, String(2 ** 31 - 1));
+  });
+});
+
+describe('the daemon logging configuration', () => {
+  it("turns off the daemon's second copy of each processor stderr line, and only that", () => {
+    const xml = readFileSync(logbackConfiguration, 'utf8');
+    // KCL 2.7.2's DrainChildSTDERRTask prints each line to stderr as it is and logs it again at
+    // ERROR; the logger named here is that class.
+    const off = [...xml.matchAll(/<logger name="([^"]+)" level="OFF" \/>/g)].map((m) => m[1]);
+    assert.deepEqual(off, ['software.amazon.kinesis.multilang.DrainChildSTDERRTask']);
+    assert.match(xml, /<root level="INFO">\s*<appender-ref ref="CONSOLE" \/>\s*<\/root>/);
   });
 });

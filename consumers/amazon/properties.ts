@@ -16,6 +16,9 @@ export const propertiesTemplate = path.resolve(
   'consumer.properties',
 );
 
+/** The MultiLangDaemon's logback configuration, beside the template (and so in the image). */
+export const logbackConfiguration = path.join(path.dirname(propertiesTemplate), 'logback.xml');
+
 export function renderProperties(
   config: Config,
   consumer: { applicationName: string; command: string[] },
@@ -27,6 +30,7 @@ export function renderProperties(
     AWS_REGION: config.aws.region,
     POLL_INTERVAL_MS: String(config.consumer.pollIntervalMs),
     MAX_RECORDS: String(config.consumer.maxRecordsPerPoll),
+    MAX_LEASES_FOR_WORKER: String(config.consumer.maxLeasesPerWorker),
   };
   return readFileSync(propertiesTemplate, 'utf8').replace(/\$\{([A-Z_]+)\}/g, (match, name: string) => {
     const value = values[name];

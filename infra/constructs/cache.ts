@@ -16,6 +16,9 @@ export class Cache extends Construct {
   readonly authToken: secretsmanager.Secret;
   /** `rediss://host:port`; the password comes separately as REDIS_PASSWORD. */
   readonly url: string;
+  /** The replication group id (its nodes are <id>-001, -002, ...) and how many nodes it has. */
+  readonly id: string;
+  readonly nodes: number;
 
   constructor(scope: Construct, id: string, settings: Settings, vpc: ec2.IVpc) {
     super(scope, id);
@@ -45,12 +48,16 @@ export class Cache extends Construct {
       description: 'brewstream: BullMQ needs maxmemory-policy noeviction',
       properties: { 'maxmemory-policy': 'noeviction' },
     });
+    this.id = settings.cacheId;
+    this.nodes = 1 + settings.cacheReplicas;
     const group = new elasticache.CfnReplicationGroup(this, 'Redis', {
+      // Named (from the stack name) so the memory alarm can name its nodes' metrics.
+      replicationGroupId: this.id,
       replicationGroupDescription: 'brewstream queues and pub/sub',
       engine: 'redis',
       engineVersion: '7.1',
       cacheNodeType: settings.cacheNodeType,
-      numCacheClusters: 1 + settings.cacheReplicas,
+      numCacheClusters: this.nodes,
       automaticFailoverEnabled: true,
       multiAzEnabled: true,
       port: PORT,

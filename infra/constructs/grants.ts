@@ -17,33 +17,53 @@ export function acknowledgeWildcard(role: IConstruct, finding: string, reason: s
   Validations.of(role).acknowledge({ id: `AwsSolutions-IAM5[${finding}]`, reason });
 }
 
-/** List a prefix, and read and/or write the objects under it (multipart uploads included). */
-export function grantPrefix(
+/** What a role may do with the objects under one prefix. */
+export type ObjectAccess = 'read' | 'write' | 'delete';
+
+const OBJECT_ACTIONS: Record<ObjectAccess, string[]> = {
+  // GetObject also covers HeadObject.
+  read: ['s3:GetObject'],
+  // Uploads through @aws-sdk/lib-storage go multipart above 5 MiB; conditional puts
+  // (If-None-Match) are still s3:PutObject.
+  write: ['s3:PutObject', 's3:AbortMultipartUpload'],
+  delete: ['s3:DeleteObject'],
+};
+
+/**
+ * One role's access to one bucket: s3:ListBucket on the bucket, and per prefix the object actions
+ * it needs.
+ *
+ * ListBucket carries no s3:prefix condition, on purpose. A GetObject or HeadObject of a key that
+ * does not exist answers 404 only to a caller allowed s3:ListBucket on the bucket, and 403 to
+ * everyone else; that check is made with the GetObject request, which has no s3:prefix, so a
+ * ListBucket limited by prefix never applies to it. Every role here reads a key that may be
+ * missing (champion.json before the first model, a snapshot, a batch's object before it is
+ * written), and code tells "missing" from "forbidden" by 404 against 403. The cost is that a role
+ * may list key names anywhere in a bucket it uses; objects stay limited to their prefixes.
+ * test/infra/iam.test.ts simulates both answers.
+ */
+export function grantBucket(
   role: iam.IRole,
   bucket: s3.IBucket,
-  prefix: string,
-  access: { read?: boolean; write?: boolean },
+  prefixes: Record<string, ObjectAccess[]>,
 ): void {
   const principal = role.grantPrincipal;
   principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({
-      actions: ['s3:ListBucket'],
-      resources: [bucket.bucketArn],
-      conditions: { StringLike: { 's3:prefix': [`${prefix}*`] } },
-    }),
+    new iam.PolicyStatement({ actions: ['s3:ListBucket'], resources: [bucket.bucketArn] }),
   );
-  const actions = [
-    ...(access.read ? ['s3:GetObject'] : []),
-    ...(access.write ? ['s3:PutObject', 's3:AbortMultipartUpload'] : []),
-  ];
-  principal.addToPrincipalPolicy(
-    new iam.PolicyStatement({ actions, resources: [bucket.arnForObjects(`${prefix}*`)] }),
-  );
-  acknowledgeWildcard(
-    role,
-    `Resource::<${logicalId(bucket)}.Arn>/${prefix}*`,
-    `The objects under ${prefix} (docs/design.md contracts); S3 names a prefix only with a wildcard.`,
-  );
+  for (const [prefix, access] of Object.entries(prefixes)) {
+    principal.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: access.flatMap((a) => OBJECT_ACTIONS[a]),
+        resources: [bucket.arnForObjects(`${prefix}*`)],
+      }),
+    );
+    acknowledgeWildcard(
+      role,
+      `Resource::<${logicalId(bucket)}.Arn>/${prefix}*`,
+      `The objects under ${prefix} (docs/design.md contracts); S3 names a prefix only with a wildcard.`,
+    );
+  }
 }
 
 /**
@@ -57,11 +77,14 @@ export function grantKclConsumer(
   const principal = role.grantPrincipal;
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      // Polling only (consumer.properties sets retrievalMode = POLLING): no fan-out registration.
+      // Polling only (consumer.properties sets retrievalMode = POLLING): KCL 2.7's polling path
+      // calls these three; DescribeStreamSummary and the consumer registration are fan-out's.
       actions: ['kinesis:ListShards', 'kinesis:GetShardIterator', 'kinesis:GetRecords'],
       resources: [options.stream.streamArn],
     }),
   );
+  // KCL 2.7 keeps leases in one table (3.x adds a coordinator state and a worker metrics table):
+  // DescribeTable to find it (the stack creates it, so no CreateTable), Scan to list leases.
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
       actions: [
@@ -95,7 +118,7 @@ export function grantProducer(role: iam.IGrantable, stream: kinesis.IStream): vo
   const principal = role.grantPrincipal;
   principal.addToPrincipalPolicy(
     new iam.PolicyStatement({
-      actions: ['kinesis:PutRecords', 'kinesis:PutRecord', 'kinesis:DescribeStreamSummary'],
+      actions: ['kinesis:PutRecords', 'kinesis:PutRecord'],
       resources: [stream.streamArn],
     }),
   );

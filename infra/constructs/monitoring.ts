@@ -1,13 +1,22 @@
-// Alarms on what an operator must act on, sent to one SNS topic, and a dashboard beside them:
-//   consumer iterator age: the cleaned path (or Firehose) is falling behind the stream
-//   dead letters:          records the cleaned consumer refused (consumers/cleaned/sink.ts logs
-//                          each as a JSON line with "deadLetter": true)
-//   trainer failures:      retrain jobs that failed ("jobFailed": true in the trainer's log)
-//   server 5xx:            errors from the server or from the load balancer in front of it
-//   producer errors:       ticks that failed after their retries
-import { Duration, Stack } from 'aws-cdk-lib';
+// Alarms on what an operator must act on, sent to one SNS topic, and a dashboard beside them.
+// Each alarm watches the part itself, not a neighbour that happens to share a metric:
+//   consumer lag:        KCL's own MillisBehindLatest for the application (the stream-level iterator
+//                        age mixes in Firehose, which keeps reading when the consumer is dead); no
+//                        data at all is breaching, since a live consumer reports every few seconds
+//   consumer/trainer:    running tasks below the desired count (Container Insights)
+//   read throttling:     GetRecords refused for the shard's 5 reads a second (consumer + Firehose)
+//   raw delivery:        Firehose's data freshness into the raw bucket
+//   Redis memory:        BullMQ keeps jobs in Redis with noeviction; a full Redis refuses writes
+//   unhealthy servers:   targets failing /ready (a champion that does not load, a crash loop)
+//   dead letters:        records the cleaned consumer refused ("deadLetter": true in its log)
+//   trainer failures:    retrain jobs that failed for good ("jobFailed": true, last attempt only)
+//   server 5xx:          5xx the server logged, except the expected 503 before the first model
+//                        (error "not_ready"), plus the load balancer's own 5xx
+//   producer errors:     ticks that failed after their retries
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
@@ -21,21 +30,50 @@ import type { Stream } from './stream.js';
 
 export const METRICS_NAMESPACE = 'Brewstream';
 
+/**
+ * The server's request lines that count as a server error: status 5xx, except the 503 that
+ * /predict answers (error "not_ready") while no model has been promoted yet, which a fresh stack
+ * answers by design until its first training. The "not exists" branch keeps lines without an
+ * error code (a 503 from /ready while loading) whatever CloudWatch makes of != on a missing field.
+ */
+export const SERVER_5XX_PATTERN = logs.FilterPattern.all(
+  logs.FilterPattern.stringValue('$.msg', '=', 'request'),
+  logs.FilterPattern.numberValue('$.status', '>=', 500),
+  logs.FilterPattern.any(
+    logs.FilterPattern.notExists('$.error'),
+    logs.FilterPattern.stringValue('$.error', '!=', 'not_ready'),
+  ),
+);
+
 interface MonitoringProps {
   settings: Settings;
   stream: Stream;
-  consumerLogs: logs.ILogGroup;
-  trainerLogs: logs.ILogGroup;
+  cluster: ecs.ICluster;
+  services: { consumer: ecs.FargateService; trainer: ecs.FargateService };
+  logs: { consumer: logs.ILogGroup; trainer: logs.ILogGroup; server: logs.ILogGroup };
   loadBalancer: elbv2.ApplicationLoadBalancer;
+  targetGroup: elbv2.ApplicationTargetGroup;
   producer: lambda.IFunction;
+  /** The ElastiCache replication group id and its node count (nodes are <id>-001, -002, ...). */
+  cache: { id: string; nodes: number };
 }
+
+export type AlarmName =
+  | 'consumerLag'
+  | 'consumerTasks'
+  | 'trainerTasks'
+  | 'readThrottling'
+  | 'rawFreshness'
+  | 'cacheMemory'
+  | 'unhealthyServers'
+  | 'deadLetters'
+  | 'trainerFailures'
+  | 'server5xx'
+  | 'producerErrors';
 
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
-  readonly alarms: Record<
-    'iteratorAge' | 'deadLetters' | 'trainerFailures' | 'server5xx' | 'producerErrors',
-    cloudwatch.Alarm
-  >;
+  readonly alarms: Record<AlarmName, cloudwatch.Alarm>;
 
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
@@ -44,6 +82,9 @@ export class Monitoring extends Construct {
     const key = new kms.Key(this, 'TopicKey', {
       description: 'brewstream alarm topic',
       enableKeyRotation: true,
+      // It encrypts notifications in flight only; nothing stored needs it after the stack.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
     });
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
     key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
@@ -59,33 +100,90 @@ export class Monitoring extends Construct {
         metricValue: '1',
         defaultValue: 0,
       }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
-    // JSON patterns match the processor's own line; the MultiLangDaemon's wrapped copy of the same
-    // line is text, so each dead letter is counted once.
+    // Each processor JSON line reaches the log group once (consumers/amazon/logback.xml).
     const deadLetters = fromLog(
       'DeadLetters',
-      props.consumerLogs,
+      props.logs.consumer,
       logs.FilterPattern.booleanValue('$.deadLetter', true),
     );
+    // Logged on a job's last attempt only (docs/design.md "Logs"): one failed retrain, one count.
     const trainerFailures = fromLog(
       'TrainerJobFailures',
-      props.trainerLogs,
+      props.logs.trainer,
       logs.FilterPattern.booleanValue('$.jobFailed', true),
     );
+    const serverErrors = fromLog('Server5xx', props.logs.server, SERVER_5XX_PATTERN);
+
+    // KCL publishes MillisBehindLatest per shard and, with the Operation dimension only
+    // (ApplicationTracker), for the whole application; its namespace is the application name.
+    const consumerLag = new cloudwatch.Metric({
+      namespace: settings.applicationName,
+      metricName: 'MillisBehindLatest',
+      dimensionsMap: { Operation: 'ApplicationTracker' },
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+    });
     const iteratorAge = stream.stream.metricGetRecordsIteratorAgeMilliseconds({
       statistic: 'Maximum',
       period: Duration.minutes(1),
     });
+    const tasksMissing = (service: ecs.FargateService, label: string) =>
+      new cloudwatch.MathExpression({
+        expression: 'desired - running',
+        usingMetrics: Object.fromEntries(
+          (['desired', 'running'] as const).map((k) => [
+            k,
+            new cloudwatch.Metric({
+              namespace: 'ECS/ContainerInsights',
+              metricName: k === 'desired' ? 'DesiredTaskCount' : 'RunningTaskCount',
+              dimensionsMap: { ClusterName: props.cluster.clusterName, ServiceName: service.serviceName },
+              statistic: 'Average',
+              period: Duration.minutes(1),
+            }),
+          ]),
+        ),
+        label,
+        period: Duration.minutes(1),
+      });
+    const readThrottling = stream.stream.metricReadProvisionedThroughputExceeded({
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
+    const rawFreshness = stream.delivery.metric('DeliveryToS3.DataFreshness', {
+      statistic: 'Maximum',
+      period: Duration.minutes(5),
+    });
+    // Per node; the worst node counts (the primary moves on a failover).
+    const cacheMemory = new cloudwatch.MathExpression({
+      expression: `MAX([${Array.from({ length: props.cache.nodes }, (_, i) => `node${i}`).join(', ')}])`,
+      usingMetrics: Object.fromEntries(
+        Array.from({ length: props.cache.nodes }, (_, i) => [
+          `node${i}`,
+          new cloudwatch.Metric({
+            namespace: 'AWS/ElastiCache',
+            metricName: 'DatabaseMemoryUsagePercentage',
+            dimensionsMap: { CacheClusterId: `${props.cache.id}-${String(i + 1).padStart(3, '0')}` },
+            statistic: 'Maximum',
+            period: Duration.minutes(5),
+          }),
+        ]),
+      ),
+      label: 'Redis memory used (%, worst node)',
+      period: Duration.minutes(5),
+    });
+    const unhealthyServers = props.targetGroup.metrics.unhealthyHostCount({
+      statistic: 'Maximum',
+      period: Duration.minutes(1),
+    });
     const server5xx = new cloudwatch.MathExpression({
-      expression: 'FILL(target, 0) + FILL(elb, 0)',
+      expression: 'FILL(server, 0) + FILL(elb, 0)',
       usingMetrics: {
-        target: props.loadBalancer.metrics.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, {
-          period: Duration.minutes(5),
-        }),
+        server: serverErrors,
         elb: props.loadBalancer.metrics.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, {
           period: Duration.minutes(5),
         }),
       },
-      label: 'server 5xx',
+      label: 'server 5xx (without the no-model 503)',
       period: Duration.minutes(5),
     });
     const producerErrors = props.producer.metricErrors({ period: Duration.minutes(15) });
@@ -95,26 +193,67 @@ export class Monitoring extends Construct {
       metric: cloudwatch.IMetric,
       threshold: number,
       description: string,
-      periods = 1,
+      options: { periods?: number; missing?: cloudwatch.TreatMissingData } = {},
     ) => {
       const a = new cloudwatch.Alarm(this, name, {
         metric,
         threshold,
-        evaluationPeriods: periods,
+        evaluationPeriods: options.periods ?? 1,
         comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+        treatMissingData: options.missing ?? cloudwatch.TreatMissingData.NOT_BREACHING,
         alarmDescription: description,
       });
       a.addAlarmAction(new actions.SnsAction(this.topic));
       return a;
     };
     this.alarms = {
-      iteratorAge: alarm(
-        'IteratorAge',
-        iteratorAge,
-        settings.iteratorAgeAlarmSeconds * 1000,
-        `A reader of ${settings.streamName} is more than ${settings.iteratorAgeAlarmSeconds} s behind for 5 minutes`,
-        5,
+      consumerLag: alarm(
+        'ConsumerLag',
+        consumerLag,
+        settings.consumerLagAlarmSeconds * 1000,
+        `The cleaned consumer (${settings.applicationName}) is more than ${settings.consumerLagAlarmSeconds} s behind ${settings.streamName}, or has reported nothing, for 5 minutes`,
+        { periods: 5, missing: cloudwatch.TreatMissingData.BREACHING },
+      ),
+      consumerTasks: alarm(
+        'ConsumerTasks',
+        tasksMissing(props.services.consumer, 'consumer tasks missing'),
+        1,
+        'Fewer consumer tasks run than desired for 10 minutes: some shards may have no reader',
+        { periods: 10 },
+      ),
+      trainerTasks: alarm(
+        'TrainerTasks',
+        tasksMissing(props.services.trainer, 'trainer tasks missing'),
+        1,
+        'The trainer task has not been running for 10 minutes: no retraining',
+        { periods: 10 },
+      ),
+      readThrottling: alarm(
+        'ReadThrottling',
+        readThrottling,
+        settings.readThrottleAlarmCount,
+        `GetRecords on ${settings.streamName} throttled ${settings.readThrottleAlarmCount}+ times in 5 minutes, 3 times running: raise consumerPollIntervalMs or add shards`,
+        { periods: 3 },
+      ),
+      rawFreshness: alarm(
+        'RawFreshness',
+        rawFreshness,
+        settings.rawFreshnessAlarmSeconds,
+        `Firehose holds records older than ${settings.rawFreshnessAlarmSeconds} s undelivered to the raw bucket`,
+      ),
+      cacheMemory: alarm(
+        'CacheMemory',
+        cacheMemory,
+        settings.cacheMemoryAlarmPercent,
+        `Redis is ${settings.cacheMemoryAlarmPercent}% full; with noeviction it refuses writes when full (BullMQ jobs)`,
+        { periods: 2 },
+      ),
+      unhealthyServers: alarm(
+        'UnhealthyServers',
+        unhealthyServers,
+        1,
+        'A server task has failed the /ready check for 5 minutes (see the server log: a champion that does not load, or no access to the models bucket)',
+        { periods: 5 },
       ),
       deadLetters: alarm(
         'DeadLetters',
@@ -126,37 +265,39 @@ export class Monitoring extends Construct {
         'TrainerFailures',
         trainerFailures,
         1,
-        'A retrain job failed; the champion is unchanged',
+        'A retrain job failed with no attempts left; the champion is unchanged',
       ),
       server5xx: alarm(
         'Server5xx',
         server5xx,
         settings.server5xxAlarmCount,
-        'The prediction server (or its load balancer) answered 5xx',
+        'The prediction server (or its load balancer) answered 5xx, not counting the 503 before the first model',
       ),
       producerErrors: alarm('ProducerErrors', producerErrors, 1, 'A producer tick failed after its retries'),
     };
 
+    const graph = (title: string, metric: cloudwatch.IMetric) =>
+      new cloudwatch.GraphWidget({ title, left: [metric], width: 8 });
     new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `brewstream-${Stack.of(this).stackName}`,
       widgets: [
         [
-          new cloudwatch.GraphWidget({ title: 'Iterator age (ms, max)', left: [iteratorAge], width: 8 }),
-          new cloudwatch.GraphWidget({
-            title: 'Records in',
-            left: [stream.stream.metricIncomingRecords({ period: Duration.minutes(1) })],
-            width: 8,
-          }),
-          new cloudwatch.GraphWidget({ title: 'Dead letters', left: [deadLetters], width: 8 }),
+          graph('Consumer lag (ms, max)', consumerLag),
+          graph('Stream iterator age, all readers (ms, max)', iteratorAge),
+          graph('Records in', stream.stream.metricIncomingRecords({ period: Duration.minutes(1) })),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Server 5xx', left: [server5xx], width: 8 }),
-          new cloudwatch.GraphWidget({
-            title: 'Server latency (p99, s)',
-            left: [props.loadBalancer.metrics.targetResponseTime({ statistic: 'p99' })],
-            width: 8,
-          }),
-          new cloudwatch.GraphWidget({ title: 'Trainer failures', left: [trainerFailures], width: 8 }),
+          graph('Dead letters', deadLetters),
+          graph('Read throttling', readThrottling),
+          graph('Raw delivery freshness (s, max)', rawFreshness),
+        ],
+        [
+          graph('Server 5xx', server5xx),
+          graph(
+            'Server latency (p99, s)',
+            props.loadBalancer.metrics.targetResponseTime({ statistic: 'p99' }),
+          ),
+          graph('Trainer failures', trainerFailures),
         ],
         [
           new cloudwatch.AlarmStatusWidget({

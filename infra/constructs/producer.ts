@@ -54,8 +54,10 @@ export class Producer extends Construct {
       // A replay of 325 beers takes seconds; the retry budget of a throttled tick fits well within.
       timeout: Duration.minutes(1),
       logGroup: this.logGroup,
-      // One tick at a time: an overlapping tick would only add throttling.
-      reservedConcurrentExecutions: 1,
+      // No reserved concurrency: an account whose concurrency quota is 10 (new accounts) refuses
+      // any reservation that leaves fewer than 10 unreserved, and the stack would not create.
+      // Ticks do not overlap anyway: the timeout (1 minute) is shorter than the schedule's
+      // shortest interval, and a replay that overlaps a tick only puts the same beers again.
       environment: {
         STREAM_NAME: stream.streamName,
         PUNK_SOURCE: settings.producerSource,

@@ -1,7 +1,9 @@
 // The three long-running roles on ECS Fargate, all from the one image (Dockerfile) with the role
 // as its command: the cleaned KCL consumer, the trainer worker, and the server behind a load
 // balancer. Each has its own log group, task role and security group.
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Duration, IgnoreMode, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import { Platform } from 'aws-cdk-lib/aws-ecr-assets';
@@ -14,7 +16,7 @@ import { Construct } from 'constructs';
 import { repoRoot } from '../paths.js';
 import type { Settings } from '../settings.js';
 import type { Cache } from './cache.js';
-import { acknowledgeWildcard, grantKclConsumer, grantPrefix } from './grants.js';
+import { acknowledgeWildcard, grantBucket, grantKclConsumer } from './grants.js';
 import type { Storage } from './storage.js';
 import type { Stream } from './stream.js';
 
@@ -28,6 +30,24 @@ export const ROLE_COMMANDS: Record<Role, string[]> = {
 };
 
 const SERVER_PORT = 3000;
+
+/**
+ * The image's build context: the files the Dockerfile's build needs (the manifests, tsconfig.json
+ * and the folders it compiles), nothing else, on top of .dockerignore. An allow-list, because a
+ * deny-list misses what it cannot name: a cloud assembly synthesised into some folder of the
+ * repository (`cdk synth -o out`) holds a staged copy of the repository, and each later synth into
+ * another folder copied the earlier one in again, nesting until a path was too long. A file the
+ * image needs outside these folders must be added here.
+ */
+export function imageContextExcludes(compiledFolders: string[]): string[] {
+  const needed = ['package.json', 'package-lock.json', 'tsconfig.json', ...compiledFolders];
+  return ['*', ...needed.map((name) => `!${name}`)];
+}
+
+/** The folders tsconfig.json compiles (its include list). */
+function compiledFolders(root: string): string[] {
+  return JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).include;
+}
 
 interface ServicesProps {
   settings: Settings;
@@ -57,7 +77,11 @@ export class Services extends Construct {
     });
     // Built by `cdk deploy` from the repository's Dockerfile. amd64: tfjs-node ships libtensorflow
     // for x86_64 Linux only.
-    const image = ecs.ContainerImage.fromAsset(repoRoot, { platform: Platform.LINUX_AMD64 });
+    const image = ecs.ContainerImage.fromAsset(repoRoot, {
+      platform: Platform.LINUX_AMD64,
+      exclude: imageContextExcludes(compiledFolders(repoRoot)),
+      ignoreMode: IgnoreMode.DOCKER,
+    });
 
     this.apiKeys = new secretsmanager.Secret(this, 'ApiKeys', {
       description: 'brewstream server API keys (API_KEYS: comma-separated)',
@@ -105,7 +129,7 @@ export class Services extends Construct {
           operatingSystemFamily: ecs.OperatingSystemFamily.LINUX,
         },
       });
-      task.addContainer(name, {
+      const container = task.addContainer(name, {
         image,
         command: ROLE_COMMANDS[name],
         environment: { ...shared, ...extra.environment },
@@ -114,7 +138,16 @@ export class Services extends Construct {
         portMappings: extra.port ? [{ containerPort: extra.port }] : [],
         // Fargate's longest: time to flush a batch and checkpoint, or finish a training epoch.
         stopTimeout: Duration.seconds(extra.stopTimeoutS),
+        // An init process as PID 1 forwards signals and reaps the consumer's processor children.
+        linuxParameters: new ecs.LinuxParameters(this, `${title(name)}Linux`, { initProcessEnabled: true }),
+        // Nothing writes outside /tmp (the consumer's rendered properties, the JVM's perf data),
+        // which is a task volume; the image declares VOLUME /tmp so Fargate copies its
+        // permissions (world-writable) into the volume for the non-root user.
+        readonlyRootFilesystem: true,
+        healthCheck: extra.healthCheck,
       });
+      task.addVolume({ name: 'tmp' });
+      container.addMountPoints({ sourceVolume: 'tmp', containerPath: '/tmp', readOnly: false });
       // Pulling from ECR starts with GetAuthorizationToken, which has no resource type.
       task.obtainExecutionRole();
       acknowledgeWildcard(
@@ -147,6 +180,8 @@ export class Services extends Construct {
         KCL_APPLICATION_NAME: settings.applicationName,
         // A shard serves 5 GetRecords a second to all readers together, and Firehose takes one.
         KCL_POLL_INTERVAL_MS: String(settings.consumer.pollIntervalMs),
+        // A task runs one processor per lease: never more than its memory was sized for.
+        KCL_MAX_LEASES_PER_WORKER: String(settings.consumer.shardsPerTask),
       },
       desiredCount: settings.consumer.tasks,
       stopTimeoutS: 120,
@@ -156,31 +191,54 @@ export class Services extends Construct {
       leaseTableArn: this.leaseTable.tableArn,
       applicationName: settings.applicationName,
     });
-    // Read as well: a writer that finds an object at its batch's start reads its end (HEAD).
-    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rows/', { read: true, write: true });
-    grantPrefix(consumer.task.taskRole, storage.cleaned, 'rejected/', { write: true });
+    // Rows: written once per batch (a conditional put), read back (HEAD) to check a rewrite, and
+    // listed to align a replayed batch with the object already written (docs/design.md).
+    grantBucket(consumer.task.taskRole, storage.cleaned, {
+      'rows/': ['read', 'write'],
+      'rejected/': ['write'],
+    });
 
     const trainer = role('trainer', settings.trainer, {
       environment: {},
       desiredCount: 1,
       stopTimeoutS: 120,
     });
-    grantPrefix(trainer.task.taskRole, storage.cleaned, 'rows/', { read: true });
-    grantPrefix(trainer.task.taskRole, storage.models, 'models/', { read: true, write: true });
+    // snapshots/: the compacted table the trainer writes and replaces (docs/design.md).
+    grantBucket(trainer.task.taskRole, storage.cleaned, {
+      'rows/': ['read'],
+      'snapshots/': ['read', 'write', 'delete'],
+    });
+    grantBucket(trainer.task.taskRole, storage.models, { 'models/': ['read', 'write'] });
 
     const server = role('server', settings.server, {
       environment: {
         HOST: '0.0.0.0',
         PORT: String(SERVER_PORT),
         PREDICT_REQUIRES_KEY: String(settings.predictRequiresKey),
+        // One proxy in front (the ALB): request.ip is the address the ALB saw, for the rate
+        // limiter and the logs, never an X-Forwarded-For entry a client wrote itself.
+        TRUST_PROXY: '1',
       },
       secrets: { API_KEYS: ecs.Secret.fromSecretsManager(this.apiKeys) },
       port: SERVER_PORT,
       desiredCount: settings.server.minTasks,
       stopTimeoutS: 30,
+      // Liveness only (the process answers); readiness is the load balancer's /ready check.
+      healthCheck: {
+        command: [
+          'CMD',
+          'node',
+          '-e',
+          `fetch('http://127.0.0.1:${SERVER_PORT}/health').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))`,
+        ],
+        interval: Duration.seconds(30),
+        timeout: Duration.seconds(5),
+        retries: 3,
+        startPeriod: Duration.seconds(60),
+      },
     });
-    grantPrefix(server.task.taskRole, storage.cleaned, 'rows/', { read: true });
-    grantPrefix(server.task.taskRole, storage.models, 'models/', { read: true });
+    grantBucket(server.task.taskRole, storage.cleaned, { 'rows/': ['read'], 'snapshots/': ['read'] });
+    grantBucket(server.task.taskRole, storage.models, { 'models/': ['read'] });
 
     this.logGroups = { consumer: consumer.logGroup, trainer: trainer.logGroup, server: server.logGroup };
     this.services = { consumer: consumer.service, trainer: trainer.service, server: server.service };
@@ -197,32 +255,15 @@ export class Services extends Construct {
       dropInvalidHeaderFields: true,
     });
     this.loadBalancer.logAccessLogs(storage.accessLogs, 'alb');
-    const listener = settings.certificateArn
-      ? this.loadBalancer.addListener('Https', {
-          port: 443,
-          open: false,
-          certificates: [elbv2.ListenerCertificate.fromArn(settings.certificateArn)],
-          sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
-        })
-      : this.loadBalancer.addListener('Http', { port: 80, open: false });
-    const ports = settings.certificateArn ? [80, 443] : [80];
-    for (const port of ports) {
-      albSecurityGroup.addIngressRule(ec2.Peer.ipv4(settings.allowedCidr), ec2.Port.tcp(port));
-    }
-    if (settings.certificateArn) this.loadBalancer.addRedirect({ sourcePort: 80, targetPort: 443 });
-    if (settings.allowedCidr === '0.0.0.0/0') {
-      Validations.of(albSecurityGroup).acknowledge({
-        id: 'AwsSolutions-EC23',
-        reason:
-          'The prediction API is public by design; narrow it with the allowedCidr context value. Guarded routes need an API key.',
-      });
-    }
-
-    this.targetGroup = listener.addTargets('Server', {
+    // Its own construct, not listener.addTargets(): its logical id then stays the same whether
+    // the Http or the Https listener forwards to it, so adding a certificate keeps the group.
+    this.targetGroup = new elbv2.ApplicationTargetGroup(this, 'ServerTargets', {
+      vpc,
       port: SERVER_PORT,
       protocol: elbv2.ApplicationProtocol.HTTP,
       targets: [server.service],
-      // /ready is 503 until a model is loaded: a task without a model takes no traffic.
+      // /ready is 503 until the registry has been read (and while a named champion does not
+      // load): such a task takes no traffic.
       healthCheck: {
         path: '/ready',
         healthyHttpCodes: '200',
@@ -233,6 +274,39 @@ export class Services extends Construct {
       },
       deregistrationDelay: Duration.seconds(15),
     });
+    const forward = elbv2.ListenerAction.forward([this.targetGroup]);
+    // Port 80 is always this one listener (same construct id, so the same logical id): adding a
+    // certificate to a running stack changes its action to a redirect in place, where a second
+    // port-80 listener (what addRedirect() makes) would collide with it (DuplicateListener).
+    // open: false everywhere, so allowedCidr alone decides who reaches either port.
+    this.loadBalancer.addListener('Http', {
+      port: 80,
+      open: false,
+      defaultAction: settings.certificateArn
+        ? elbv2.ListenerAction.redirect({ protocol: 'HTTPS', port: '443', permanent: true })
+        : forward,
+    });
+    if (settings.certificateArn) {
+      this.loadBalancer.addListener('Https', {
+        port: 443,
+        open: false,
+        certificates: [elbv2.ListenerCertificate.fromArn(settings.certificateArn)],
+        sslPolicy: elbv2.SslPolicy.RECOMMENDED_TLS,
+        defaultAction: forward,
+      });
+    }
+    const ports = settings.certificateArn ? [80, 443] : [80];
+    for (const port of ports) {
+      albSecurityGroup.addIngressRule(ec2.Peer.ipv4(settings.allowedCidr), ec2.Port.tcp(port));
+    }
+    if (settings.allowedCidr === '0.0.0.0/0') {
+      Validations.of(albSecurityGroup).acknowledge({
+        id: 'AwsSolutions-EC23',
+        reason:
+          'The prediction API is public by design; narrow it with the allowedCidr context value. Guarded routes need an API key.',
+      });
+    }
+
     const scaling = server.service.autoScaleTaskCount({
       minCapacity: settings.server.minTasks,
       maxCapacity: settings.server.maxTasks,
@@ -250,6 +324,7 @@ export class Services extends Construct {
 
 interface ContainerExtras {
   environment: Record<string, string>;
+  healthCheck?: ecs.HealthCheck;
   secrets?: Record<string, ecs.Secret>;
   port?: number;
   desiredCount: number;

@@ -1,17 +1,11 @@
 // The three buckets of docs/design.md (raw, cleaned, models), a bucket for access logs, and the Glue
-// table that makes the cleaned prefix queryable from Athena.
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+// table and Athena views that make the cleaned prefix queryable (athena.ts has the views' SQL).
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
-import { CLEANED_COLUMNS } from '../../lib/beer.js';
 import type { Settings } from '../settings.js';
-
-/** The cleaned row's columns, from the codec that writes them (docs/design.md "Cleaned row"). */
-export const GLUE_COLUMNS: glue.Column[] = CLEANED_COLUMNS.map((name) => ({
-  name,
-  type: name === 'id' ? glue.Schema.BIG_INT : name === 'name' ? glue.Schema.STRING : glue.Schema.DOUBLE,
-}));
+import { CSV_COLUMNS, cleanedViews, prestoView } from './athena.js';
 
 export class Storage extends Construct {
   readonly accessLogs: s3.Bucket;
@@ -60,15 +54,24 @@ export class Storage extends Construct {
     // Every model version is kept (docs/design.md "Models"); versioning guards champion.json.
     this.models = bucket('Models', { versioned: true });
 
-    this.database = new glue.Database(this, 'Database', { databaseName: settings.glueDatabase });
+    // Catalog entries only (the data stays in the cleaned bucket): deleted with the stack, so a
+    // redeploy can create a database of the same name.
+    this.database = new glue.Database(this, 'Database', {
+      databaseName: settings.glueDatabase,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const views = cleanedViews(settings.glueDatabase, settings.glueTable);
+    // The objects as they are: every column a string. OpenCSVSerde reads every field as a string
+    // anyway, and it fails a numeric column on the empty field that stands for null
+    // (HIVE_BAD_DATA); the views below do the typing with TRY_CAST.
     this.table = new glue.S3Table(this, 'CleanedTable', {
       database: this.database,
-      tableName: settings.glueTable,
+      tableName: views.csvTable,
       description:
-        'brewstream cleaned beers: one CSV object per KCL batch (docs/design.md "Cleaned objects")',
+        'brewstream cleaned rows as written, all strings: one CSV object per KCL batch (docs/design.md "Cleaned objects"); query the views instead',
       storage: glue.S3TableStorage.fromBucket(this.cleaned),
       s3Prefix: 'rows/',
-      columns: GLUE_COLUMNS,
+      columns: CSV_COLUMNS.map((name) => ({ name, type: glue.Schema.STRING })),
       partitionKeys: [{ name: 'dt', type: glue.Schema.STRING }],
       dataFormat: new glue.DataFormat({
         inputFormat: glue.InputFormat.TEXT,
@@ -90,8 +93,20 @@ export class Storage extends Construct {
         'skip.header.line.count': '1',
         classification: 'csv',
       },
-      hasEncryptedData: true,
+      // SSE-S3 is transparent to Athena; true would announce client-side encryption (CSE-KMS).
+      hasEncryptedData: false,
     });
+    for (const [id, view] of [
+      ['HistoryView', views.history],
+      ['LatestView', views.latest],
+    ] as const) {
+      const table = new glue.CfnTable(this, id, {
+        catalogId: Stack.of(this).account,
+        databaseName: settings.glueDatabase,
+        tableInput: prestoView(view, settings.glueDatabase),
+      });
+      table.node.addDependency(this.table);
+    }
   }
 }
 

@@ -1,6 +1,6 @@
 // The Kinesis stream (encrypted at rest) and Firehose's raw delivery from it to the
 // raw bucket, in Firehose's default YYYY/MM/DD/HH/ layout (docs/design.md "Raw objects").
-import { CfnParameter, Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Size, Validations } from 'aws-cdk-lib';
 import * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import * as firehose from 'aws-cdk-lib/aws-kinesisfirehose';
 import * as logs from 'aws-cdk-lib/aws-logs';
@@ -15,22 +15,19 @@ export class Stream extends Construct {
 
   constructor(scope: Construct, id: string, settings: Settings, rawBucket: s3.IBucket) {
     super(scope, id);
-    // A parameter so an operator can reshard with `cdk deploy --parameters ShardCount=N`
-    // (CloudFormation calls UpdateShardCount); the KCL consumer follows the new shards.
-    const shardCount = new CfnParameter(scope, 'ShardCount', {
-      type: 'Number',
-      default: settings.shardCount,
-      minValue: 1,
-      maxValue: 500,
-      description: 'Shards of the beers stream',
-    });
+    // Reshard with `cdk deploy -c shardCount=N`: CloudFormation calls UpdateShardCount, the KCL
+    // consumer follows the new shards, and the consumer's task count follows shardCount
+    // (a synth-time number for that reason, not a CloudFormation parameter).
     this.stream = new kinesis.Stream(this, 'Stream', {
       streamName: settings.streamName,
-      shardCount: shardCount.valueAsNumber,
+      shardCount: settings.shardCount,
       retentionPeriod: Duration.hours(settings.streamRetentionHours),
       // The AWS-managed aws/kinesis key: encrypted at rest with no key policy to keep in step with
       // every reader and writer (cdk-nag KDS3 prefers it too).
       encryption: kinesis.StreamEncryption.MANAGED,
+      // Records live here for streamRetentionHours only; Firehose keeps them in the raw bucket.
+      // Deleted with the stack, so a redeploy can create a stream of the same name.
+      removalPolicy: RemovalPolicy.DESTROY,
     });
 
     const errors = new logs.LogGroup(this, 'FirehoseLogs', {

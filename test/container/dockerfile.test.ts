@@ -7,7 +7,7 @@ import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
-import { propertiesTemplate } from '../../consumers/amazon/properties.js';
+import { logbackConfiguration, propertiesTemplate } from '../../consumers/amazon/properties.js';
 
 // This file runs as dist/test/container/dockerfile.test.js.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -74,7 +74,7 @@ describe('Dockerfile', () => {
     );
   });
 
-  it('copies the consumer.properties template where properties.ts reads it, relative to dist/', () => {
+  it('copies consumer.properties and logback.xml where properties.ts reads them, relative to dist/', () => {
     const stage = withWorkdir();
     const dist = stage.find(
       ({ instruction }) => instruction.getKeyword() === 'COPY' && words(instruction).includes('/app/dist'),
@@ -83,17 +83,40 @@ describe('Dockerfile', () => {
     const appRoot = path.posix.dirname(
       path.posix.resolve(dist.workdir, words(dist.instruction).at(-1) ?? ''),
     );
-    // Here the template sits at the same place relative to the repository's dist/.
-    const relative = path.relative(repo, propertiesTemplate).split(path.sep).join('/');
-    const copied = stage.some(({ instruction, workdir }) => {
-      if (instruction.getKeyword() !== 'COPY') return false;
-      const args = words(instruction);
-      return (
-        args[0] === relative &&
-        path.posix.resolve(workdir, args.at(-1) ?? '') === path.posix.join(appRoot, relative)
-      );
-    });
-    assert.ok(copied, `${relative} is copied to ${path.posix.join(appRoot, relative)}`);
+    // Here each file sits at the same place relative to the repository's dist/.
+    for (const file of [propertiesTemplate, logbackConfiguration]) {
+      const relative = path.relative(repo, file).split(path.sep).join('/');
+      const copied = stage.some(({ instruction, workdir }) => {
+        if (instruction.getKeyword() !== 'COPY') return false;
+        const args = words(instruction);
+        return (
+          args[0] === relative &&
+          path.posix.resolve(workdir, args.at(-1) ?? '') === path.posix.join(appRoot, relative)
+        );
+      });
+      assert.ok(copied, `${relative} is copied to ${path.posix.join(appRoot, relative)}`);
+    }
+  });
+
+  it('runs Node 24 in both stages, and creates the man folder the JRE install needs on slim', () => {
+    const froms = instructions.filter((i) => i.getKeyword() === 'FROM').map((i) => words(i)[0]);
+    assert.deepEqual(froms, ['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+    const jre = runtime.find(
+      (i) => i.getKeyword() === 'RUN' && /openjdk/.test(i.getArgumentsContent() ?? ''),
+    );
+    assert.ok(jre, 'the runtime stage installs a JRE');
+    const script = jre.getArgumentsContent() ?? '';
+    assert.ok(
+      script.indexOf('mkdir -p /usr/share/man/man1') >= 0 &&
+        script.indexOf('mkdir -p /usr/share/man/man1') < script.indexOf('apt-get install'),
+      'mkdir -p /usr/share/man/man1 runs before apt-get install',
+    );
+  });
+
+  it('declares /tmp a volume, the one place a task with a read-only root filesystem writes', () => {
+    const volume = runtime.find((i) => i.getKeyword() === 'VOLUME');
+    assert.ok(volume);
+    assert.deepEqual(jsonWords(volume), ['/tmp']);
   });
 
   it('names no architecture-specific path (the image may run on amd64 or arm64)', () => {

@@ -2,16 +2,32 @@
 // no AWS credentials or config, no network (metadata lookups and notices off so nothing waits).
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { repoRoot } from '../../infra/paths.js';
 
-test('npx cdk synth works offline with no AWS credentials', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+const env = {
+  ...Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_'))),
+  AWS_EC2_METADATA_DISABLED: 'true',
+  CDK_DISABLE_CLI_TELEMETRY: 'true',
+  CI: 'true',
+};
+
+/** Runs the CLI's synth in `cwd`; returns the template it wrote to `out`. */
+function cdkSynth(cwd: string, out: string, args: string[] = []) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'cdk-home-'));
-  const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => !name.startsWith('AWS_')));
   try {
     const result = spawnSync(
       process.execPath,
@@ -22,26 +38,82 @@ test('npx cdk synth works offline with no AWS credentials', () => {
         '-q',
         '-o',
         out,
+        ...args,
       ],
-      {
-        cwd: repoRoot,
-        env: {
-          ...env,
-          HOME: home, // no ~/.aws
-          AWS_EC2_METADATA_DISABLED: 'true',
-          CDK_DISABLE_CLI_TELEMETRY: 'true',
-          CI: 'true',
-        },
-        encoding: 'utf8',
-        timeout: 240_000,
-      },
+      // HOME: no ~/.aws
+      { cwd, env: { ...env, HOME: home }, encoding: 'utf8', timeout: 240_000 },
     );
     assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
-    const template = JSON.parse(readFileSync(path.join(out, 'Brewstream.template.json'), 'utf8'));
-    assert.ok(Object.keys(template.Resources).length > 50);
     assert.ok(existsSync(path.join(out, 'manifest.json')));
+    return JSON.parse(readFileSync(path.join(out, 'Brewstream.template.json'), 'utf8'));
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
+}
+
+test('npx cdk synth works offline with no AWS credentials', () => {
+  const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
+  try {
+    const template = cdkSynth(repoRoot, out);
+    assert.ok(Object.keys(template.Resources).length > 50);
   } finally {
     rmSync(out, { recursive: true, force: true });
-    rmSync(home, { recursive: true, force: true });
+  }
+});
+
+test('with a certificate and a narrow allowedCidr, into a folder inside the repository', () => {
+  // A copy of the repository (node_modules linked), so the assembly written inside it cannot
+  // disturb other tests that stage the real repository as the image's build context.
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'cdk-repo-'));
+  try {
+    cpSync(repoRoot, copy, {
+      recursive: true,
+      filter: (source) =>
+        !/(^|\/)(node_modules|dist|cdk\.out|\.git|\.brewstream)$/.test(path.relative(repoRoot, source)),
+    });
+    symlinkSync(path.join(repoRoot, 'node_modules'), path.join(copy, 'node_modules'));
+    // An earlier synth into another folder of the repository: its staged copy of the repository
+    // must not enter the image's build context (each synth used to nest the last one deeper).
+    mkdirSync(path.join(copy, 'out', 'asset.0123'), { recursive: true });
+    writeFileSync(path.join(copy, 'out', 'asset.0123', 'Dockerfile'), 'FROM scratch\n');
+    const out = path.join(copy, 'build', 'synth');
+    const template = cdkSynth(copy, out, [
+      '-c',
+      'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      '-c',
+      'allowedCidr=203.0.113.0/24',
+    ]);
+    const listeners = Object.values(
+      template.Resources as Record<string, { Type: string; Properties: { Port: number } }>,
+    )
+      .filter((r) => r.Type === 'AWS::ElasticLoadBalancingV2::Listener')
+      .map((r) => r.Properties.Port)
+      .sort();
+    assert.deepEqual(listeners, [443, 80]);
+    // The image's staged build context: the sources the Dockerfile builds, no assembly.
+    const assets = JSON.parse(readFileSync(path.join(out, 'Brewstream.assets.json'), 'utf8'));
+    const [image] = Object.values(assets.dockerImages) as { source: { directory: string } }[];
+    assert.ok(image);
+    const context = readdirSync(path.join(out, image.source.directory)).sort();
+    assert.deepEqual(context, [
+      '.dockerignore',
+      'Dockerfile',
+      'bench',
+      'bin',
+      'consumers',
+      'infra',
+      'lib',
+      'local',
+      'package-lock.json',
+      'package.json',
+      'producer',
+      'server',
+      'test',
+      'trainer',
+      'tsconfig.json',
+    ]);
+    assert.ok(existsSync(path.join(out, image.source.directory, 'consumers', 'amazon', 'logback.xml')));
+  } finally {
+    rmSync(copy, { recursive: true, force: true });
   }
 });

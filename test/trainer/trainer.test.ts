@@ -13,7 +13,7 @@ import { createBlockingRedis, createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { listObjects, putObject } from '../../lib/s3.js';
 import { loadTf } from '../../lib/tfjs.js';
-import { buildDataset } from '../../trainer/dataset.js';
+import { buildDataset, NotEnoughDataError } from '../../trainer/dataset.js';
 import { splitOf } from '../../trainer/split.js';
 import { runTraining } from '../../trainer/train.js';
 import { startWorker } from '../../trainer/worker.js';
@@ -190,7 +190,12 @@ describe('trainer', () => {
   it('an empty table is a clear data error', async () => {
     const empty = await startTestStack({ stream: false });
     const config = loadConfig({ ...process.env, ...empty.env });
-    await assert.rejects(runTraining({ config, s3: s3Client(config), logger }), /the cleaned table is empty/);
+    // Not enough data yet: what a fresh deployment meets, logged by the worker as notEnoughData.
+    await assert.rejects(runTraining({ config, s3: s3Client(config), logger }), (error: Error) => {
+      assert.ok(error instanceof NotEnoughDataError);
+      assert.match(error.message, /the cleaned table is empty/);
+      return true;
+    });
     await empty.close();
     Object.assign(process.env, stack.env);
   });
