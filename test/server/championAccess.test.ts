@@ -100,7 +100,8 @@ describe('reading champion.json', () => {
         await new Promise((resolve) => setTimeout(resolve, 50));
       const ready = await app.inject({ method: 'GET', url: '/ready' });
       assert.equal(ready.statusCode, 503);
-      assert.deepEqual(ready.json(), { status: 'loading', model: null });
+      // /ready also reports its dependencies (docs/design.md "HTTP API"): the registry read failed.
+      assert.deepEqual(ready.json(), { status: 'loading', model: null, redis: 'up', s3: 'error' });
       const line = lines.find((l) => l.configurationError === true);
       assert.ok(line, 'a configuration error is logged');
       assert.equal(line.level, 50);
