@@ -68,10 +68,12 @@ record() {
 case "$mode" in
   fetch)
     require_pins
+    java=$(command -v java) || fail "no java on PATH (kcl-bootstrap insists on one, even only to download)"
     mkdir -p "$jars"
-    # Without -e kcl-bootstrap only downloads; it still wants an existing properties file and java.
+    # Without -e kcl-bootstrap only downloads (into --jar-path, which must exist); it still wants
+    # an existing properties file and java. Run from /app, where node_modules is.
     if ! node node_modules/aws-kcl/bin/kcl-bootstrap --jar-path "$jars" \
-      --properties "$here/consumer.properties" --java "$(command -v java)"; then
+      --properties "$here/consumer.properties" --java "$java"; then
       fail "kcl-bootstrap could not download the jars from Maven Central (repo1.maven.org).
   Without Maven access build with --build-arg KCL_JARS=dir (jars in consumers/amazon/jars/)
   or --build-arg KCL_JARS=skip."

@@ -42,9 +42,15 @@ function pinFile(lines: string[]): string {
 }
 
 function jarStep(pins: string, ...args: string[]) {
+  return jarStepIn(undefined, {}, pins, ...args);
+}
+
+/** The jar step run from cwd (where it finds node_modules/aws-kcl), with extra environment. */
+function jarStepIn(cwd: string | undefined, env: Record<string, string>, pins: string, ...args: string[]) {
   const result = spawnSync('sh', [script, ...args], {
+    cwd,
     encoding: 'utf8',
-    env: { ...process.env, KCL_JARS_SHA256: pins },
+    env: { ...process.env, ...env, KCL_JARS_SHA256: pins },
   });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
@@ -123,6 +129,62 @@ describe('the image jar step (kcl-jars.sh)', () => {
     assert.equal(status, 0, out);
     assert.equal(readFileSync(path.join(into, 'kcl-jars.txt'), 'utf8'), 'KCL_JARS=skip\n');
     assert.match(out, /cannot run in this image/);
+  });
+
+  describe('fetch, with a stand-in kcl-bootstrap (Maven Central is not reachable here)', () => {
+    /** An app folder whose node_modules/aws-kcl/bin/kcl-bootstrap records its arguments and
+     * writes the jars into --jar-path, or fails like the real one without network. */
+    function app(behaviour: 'download' | 'fail'): { cwd: string; env: Record<string, string> } {
+      const cwd = folder();
+      const bin = path.join(cwd, 'node_modules', 'aws-kcl', 'bin');
+      mkdirSync(bin, { recursive: true });
+      writeFileSync(
+        path.join(bin, 'kcl-bootstrap'),
+        `const fs = require('node:fs'), path = require('node:path');
+const args = process.argv.slice(2);
+fs.writeFileSync(${JSON.stringify(path.join(cwd, 'args.json'))}, JSON.stringify(args));
+if (${JSON.stringify(behaviour)} === 'fail') { console.error('getaddrinfo ENOTFOUND repo1.maven.org'); process.exit(1); }
+const into = args[args.indexOf('--jar-path') + 1];
+for (const [name, content] of Object.entries(${JSON.stringify(jars)})) fs.writeFileSync(path.join(into, name), content);
+`,
+      );
+      // kcl-bootstrap wants a java even only to download; the image has one, this test a stand-in.
+      const javaBin = path.join(cwd, 'java-bin');
+      mkdirSync(javaBin);
+      writeFileSync(path.join(javaBin, 'java'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
+      return { cwd, env: { PATH: `${javaBin}${path.delimiter}${process.env.PATH}` } };
+    }
+
+    it('downloads with kcl-bootstrap into the jars folder, checks the jars and records KCL_JARS=fetch', () => {
+      const { cwd, env } = app('download');
+      const { status, out } = jarStepIn(cwd, env, pinFile(goodPins()), 'fetch', 'lib/jars');
+      assert.equal(status, 0, out);
+      const args: string[] = JSON.parse(readFileSync(path.join(cwd, 'args.json'), 'utf8'));
+      assert.equal(args[args.indexOf('--jar-path') + 1], 'lib/jars');
+      assert.equal(
+        args[args.indexOf('--properties') + 1],
+        path.join(repo, 'consumers', 'amazon', 'consumer.properties'),
+      );
+      assert.equal(args[args.indexOf('--java') + 1], path.join(cwd, 'java-bin', 'java'));
+      assert.ok(!args.includes('-e'), 'only downloads: our launcher runs java itself');
+      assert.equal(readFileSync(path.join(cwd, 'lib', 'jars', 'kcl-jars.txt'), 'utf8'), 'KCL_JARS=fetch\n');
+    });
+
+    it('fails when a downloaded jar differs from its pin', () => {
+      const { cwd, env } = app('download');
+      const pins = [goodPins()[0] ?? '', `${sha256('other')}  b-2.0.jar`];
+      const { status, out } = jarStepIn(cwd, env, pinFile(pins), 'fetch', 'lib/jars');
+      assert.equal(status, 1);
+      assert.match(out, /b-2\.0\.jar: FAILED/);
+    });
+
+    it('says what to do when Maven Central cannot be reached', () => {
+      const { cwd, env } = app('fail');
+      const { status, out } = jarStepIn(cwd, env, pinFile(goodPins()), 'fetch', 'lib/jars');
+      assert.equal(status, 1);
+      assert.match(out, /could not download the jars from Maven Central/);
+      assert.match(out, /KCL_JARS=dir/);
+    });
   });
 
   it('an unknown mode is an error naming it', () => {
