@@ -24,6 +24,8 @@ cd "$(dirname "$0")/.."
 log() { printf '[image-base %s] %s\n' "$(date +%T)" "$*" >&2; }
 fail() { log "$*"; exit 1; }
 
+[[ $(id -u) == 0 ]] || fail "needs root: debootstrap, chroot and podman's rootful storage (where buildah builds)"
+
 from=$(grep -m1 -E '^FROM node:' Dockerfile | awk '{print $2}')
 [[ $from =~ ^node:([0-9]+)-([a-z]+)-slim$ ]] || fail "the Dockerfile's base '$from' is not node:<major>-<suite>-slim"
 major=${BASH_REMATCH[1]}
