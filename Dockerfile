@@ -1,24 +1,27 @@
 # One image, one command per role:
 #   docker run IMAGE producer | consumer cleaned | consumer raw | trainer | server
-# No Docker engine runs on the development machines, so this file is not built there:
-# `npm run lint:docker` and test/container/dockerfile.test.ts check what can be checked without one.
+# Built with Docker (BuildKit, the default builder since Docker 23: the jar step uses RUN --mount),
+# or with buildah/podman; `npm run test:image` builds it with buildah and runs every role in it.
+# README.md "Container image" says how, and what the build arguments change.
 
 # --- build: compile TypeScript. No install scripts: tsc needs none, and tfjs-node's would
-# download libtensorflow only to be thrown away with this stage.
+# download libtensorflow only to be thrown away with this stage. Tests, benchmarks and infra/ are
+# not in the build context (.dockerignore), so dist/ holds only what the roles run.
 FROM node:24-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund --no-update-notifier
 COPY . .
-RUN npm run build
+RUN npm run build --no-update-notifier \
+ && find dist -name '*.js.map' -delete
 
-# --- runtime
-FROM node:24-bookworm-slim AS runtime
+# --- dependencies: what changes rarely, so a code change rebuilds none of it: Java, the
+# production node_modules, the MultiLangDaemon jars.
+FROM node:24-bookworm-slim AS dependencies
 # Java for Amazon's MultiLangDaemon (`consumer` with KCL_DAEMON=amazon). No JAVA_HOME: Debian's
 # is per architecture (java-17-openjdk-amd64 or -arm64), while the /usr/bin/java link exists on
 # both, and consumers/amazon/amazonDaemon.ts uses it when JAVA_HOME is unset.
-# The slim base deletes /usr/share/man, and the JRE's post-install (update-alternatives) fails
-# creating its java.1.gz link there unless the folder exists.
+# Slim images have no /usr/share/man/man1, where the JRE's postinst (update-alternatives) links java.1.gz.
 RUN mkdir -p /usr/share/man/man1 \
  && apt-get update \
  && apt-get install -y --no-install-recommends openjdk-17-jre-headless \
@@ -26,22 +29,32 @@ RUN mkdir -p /usr/share/man/man1 \
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=3000 KCL_DAEMON=amazon
 WORKDIR /app
 COPY package.json package-lock.json ./
-# Node 24's npm (11) reads package.json's allowScripts: of the install scripts only the optional
-# @tensorflow/tfjs-node's runs, downloading libtensorflow and a prebuilt addon (linux x64 only);
-# where that fails npm drops it without failing, and lib/tfjs.ts falls back to wasm. Say which.
-RUN npm ci --omit=dev --no-audit --no-fund \
- && if node -e "require('@tensorflow/tfjs-node')" >/dev/null 2>&1; \
-    then echo "tfjs-node: native backend"; else echo "tfjs-node: not installed, wasm backend"; fi
-# The template consumers/amazon/properties.ts reads (three levels up from dist/consumers/amazon).
-COPY consumers/amazon/consumer.properties consumers/amazon/consumer.properties
-# Fetch the MultiLangDaemon jars into node_modules/aws-kcl/lib/jars now, where
-# consumers/amazon/amazonDaemon.ts looks at start, so the container needs no Maven access. Without -e it only downloads and prints
-# the java command; it wants an existing properties file and java, and exits 1 if a download fails.
-# Before the code is copied, so a code change does not download them again.
-RUN node node_modules/aws-kcl/bin/kcl-bootstrap \
-      --properties consumers/amazon/consumer.properties --java /usr/bin/java
+COPY scripts/slim-node-modules.sh /usr/local/lib/brewstream/
+# Node 24's npm (11.19) runs only the install scripts package.json's allowScripts allows: the
+# optional @tensorflow/tfjs-node's, which downloads libtensorflow and a prebuilt addon (linux x64
+# only); where that fails npm drops it without failing, and lib/tfjs.ts falls back to wasm.
+# slim-node-modules.sh, in the same layer, removes what Node never loads and says which backend.
+RUN npm ci --omit=dev --no-audit --no-fund --no-update-notifier \
+ && sh /usr/local/lib/brewstream/slim-node-modules.sh
+# The template consumers/amazon/properties.ts reads (three levels up from dist/consumers/amazon),
+# and the jar step's script and pinned checksums.
+COPY consumers/amazon/consumer.properties consumers/amazon/kcl-jars.sh consumers/amazon/kcl-jars.sha256 consumers/amazon/
 # The daemon's logging configuration, beside the properties template (consumers/amazon/main.ts).
-COPY consumers/amazon/logback.xml consumers/amazon/logback.xml
+COPY consumers/amazon/logback.xml consumers/amazon/
+# Amazon's MultiLangDaemon jars, in one layer, into node_modules/aws-kcl/lib/jars where
+# consumers/amazon/amazonDaemon.ts looks at start, so the container needs no Maven access:
+#   KCL_JARS=fetch  (default) aws-kcl's kcl-bootstrap downloads them from Maven Central
+#   KCL_JARS=dir    from consumers/amazon/jars/ in the build context (no Maven access needed)
+#   KCL_JARS=skip   none: `consumer` with KCL_DAEMON=amazon then stops at start and says so
+# fetch and dir check every jar against consumers/amazon/kcl-jars.sha256 and fail the build on a
+# missing, different or extra jar. The jars folder is mounted, not copied, so no other layer holds
+# them. Before the code is copied, so a code change does not download them again.
+ARG KCL_JARS=fetch
+RUN --mount=type=bind,source=consumers/amazon/jars,target=/tmp/kcl-jars \
+    sh consumers/amazon/kcl-jars.sh "$KCL_JARS" node_modules/aws-kcl/lib/jars /tmp/kcl-jars
+
+# --- runtime: the dependencies plus the compiled code.
+FROM dependencies AS runtime
 COPY --from=build /app/dist dist
 # Everything under /app stays root's: the app only writes to os.tmpdir() (the consumer's rendered
 # properties) and, for `train`, to its working directory, hence node's home.

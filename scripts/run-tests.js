@@ -3,6 +3,8 @@
 //   node scripts/run-tests.js                 every test: unit tests beside the code, and test/
 //   node scripts/run-tests.js --unit          only the unit tests beside the code (no services)
 //   node scripts/run-tests.js producer infra  only files whose path contains one of the words
+//   node scripts/run-tests.js image           test/image/ (builds and runs the container image; needs
+//                                             root and minutes): only when a word names it
 // Test files are found in the sources (*.test.ts) and run from dist/, so a test deleted from the
 // sources never runs from a stale build.
 import { spawnSync } from 'node:child_process';
@@ -25,7 +27,11 @@ const filters = args.filter((arg) => arg !== '--unit');
 const sources = find('.')
   .map((file) => path.relative('.', file))
   .filter((file) => !unitOnly || !file.startsWith(`test${path.sep}`))
-  .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
+  .filter((file) =>
+    filters.length === 0
+      ? !file.startsWith(path.join('test', 'image') + path.sep)
+      : filters.some((word) => file.includes(word)),
+  )
   .sort();
 if (sources.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '**/*.test.ts'}`);

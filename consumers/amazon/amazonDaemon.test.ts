@@ -6,7 +6,8 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { daemonArgs, runAmazonDaemon } from './amazonDaemon.js';
+import { ConfigError } from '../../lib/config.js';
+import { daemonArgs, jarsBuiltWith, noJarsProblem, runAmazonDaemon } from './amazonDaemon.js';
 
 let dir: string;
 let java: string;
@@ -33,11 +34,32 @@ setInterval(() => {}, 1000);
 after(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('Amazon MultiLangDaemon launch', () => {
-  test('refuses to start without the jars, saying where they should be', () => {
+  test('refuses to start without the jars, saying where they should be, as a message for people', () => {
     assert.throws(
       () => daemonArgs(path.join(dir, 'no-jars'), '/tmp/x.properties'),
-      /no MultiLangDaemon jars in .*no-jars/,
+      (error) => error instanceof ConfigError && /no MultiLangDaemon jars in .*no-jars/.test(error.message),
     );
+  });
+
+  test('an image built with KCL_JARS=skip says so when the Amazon path starts', () => {
+    const jars = path.join(dir, 'skipped');
+    mkdirSync(jars);
+    writeFileSync(path.join(jars, 'kcl-jars.txt'), 'KCL_JARS=skip\n');
+    assert.equal(jarsBuiltWith(jars), 'skip');
+    assert.throws(
+      () => daemonArgs(jars, '/tmp/x.properties'),
+      (error) =>
+        error instanceof ConfigError &&
+        error.message.includes('built with --build-arg KCL_JARS=skip') &&
+        error.message.includes('KCL_DAEMON=local'),
+    );
+  });
+
+  test('the reason for missing jars depends on how the image was built', () => {
+    assert.match(noJarsProblem('/j', undefined), /no MultiLangDaemon jars in \/j\. .*kcl-bootstrap/);
+    assert.match(noJarsProblem('/j', 'fetch'), /image build put them there \(KCL_JARS=fetch\): rebuild/);
+    assert.match(noJarsProblem('/j', 'skip'), /KCL_JARS=skip, so it has no MultiLangDaemon jars \(\/j\)/);
+    assert.equal(jarsBuiltWith(path.join(dir, 'nowhere')), undefined);
   });
 
   test('runs MultiLangDaemon with every jar and the properties folder on the classpath', () => {

@@ -3,13 +3,14 @@
 // SIGTERM never reached the daemon (no graceful lease hand-off, shutdownGraceMillis unused) and a
 // crashed daemon still exited 0. Here the signal is forwarded and java's exit is ours.
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
+import { ConfigError } from '../../lib/config.js';
 
 const MAIN_CLASS = 'software.amazon.kinesis.multilang.MultiLangDaemon';
 
-/** Where the Dockerfile's `kcl-bootstrap` (without -e) downloaded the jars. */
+/** Where the image build (consumers/amazon/kcl-jars.sh, Dockerfile) puts the jars. */
 export function defaultJarsDir(): string {
   const bootstrap = createRequire(import.meta.url).resolve('aws-kcl/bin/kcl-bootstrap');
   return path.resolve(path.dirname(bootstrap), '..', 'lib', 'jars');
@@ -19,17 +20,42 @@ export function javaExecutable(env: NodeJS.ProcessEnv = process.env): string {
   return env.JAVA_HOME ? path.join(env.JAVA_HOME, 'bin', 'java') : '/usr/bin/java';
 }
 
+/** The jar files in the folder (none when it does not exist). */
+export function listJars(jarsDir: string): string[] {
+  return existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')) : [];
+}
+
+/** The image build's KCL_JARS (fetch, dir or skip), recorded by kcl-jars.sh; undefined outside an image. */
+export function jarsBuiltWith(jarsDir: string): string | undefined {
+  const record = path.join(jarsDir, 'kcl-jars.txt');
+  if (!existsSync(record)) return undefined;
+  return /^KCL_JARS=(\w+)/m.exec(readFileSync(record, 'utf8'))?.[1];
+}
+
+/** Why the Amazon path cannot start without jars, and what to do, by how the image was built. */
+export function noJarsProblem(jarsDir: string, builtWith: string | undefined): string {
+  if (builtWith === 'skip')
+    return (
+      `KCL_DAEMON=amazon: this image was built with --build-arg KCL_JARS=skip, so it has no MultiLangDaemon ` +
+      `jars (${jarsDir}) and cannot run Amazon's MultiLangDaemon. Build it with KCL_JARS=fetch (the default, ` +
+      `from Maven Central) or KCL_JARS=dir (README.md "Container image"), or use KCL_DAEMON=local.`
+    );
+  if (builtWith !== undefined)
+    return `KCL_DAEMON=amazon: no MultiLangDaemon jars in ${jarsDir}, though the image build put them there (KCL_JARS=${builtWith}): rebuild the image.`;
+  return (
+    `KCL_DAEMON=amazon: no MultiLangDaemon jars in ${jarsDir}. The image build puts them there (Dockerfile, ` +
+    `KCL_JARS); outside an image download them with: node node_modules/aws-kcl/bin/kcl-bootstrap ` +
+    `--properties consumers/amazon/consumer.properties --java "$(command -v java)"`
+  );
+}
+
 /**
  * java's arguments: every jar, plus the properties file's folder (KCL also loads it as a
  * resource), and our logging configuration (consumers/amazon/logback.xml) when given.
  */
 export function daemonArgs(jarsDir: string, propertiesFile: string, logConfiguration?: string): string[] {
-  const jars = existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')) : [];
-  if (jars.length === 0) {
-    throw new Error(
-      `no MultiLangDaemon jars in ${jarsDir}: the image fetches them at build time (kcl-bootstrap without -e, see Dockerfile)`,
-    );
-  }
+  const jars = listJars(jarsDir);
+  if (jars.length === 0) throw new ConfigError([noJarsProblem(jarsDir, jarsBuiltWith(jarsDir))]);
   const classpath = [...jars.sort().map((f) => path.join(jarsDir, f)), path.dirname(propertiesFile)];
   const logging = logConfiguration ? ['--log-configuration', logConfiguration] : [];
   return ['-cp', classpath.join(path.delimiter), MAIN_CLASS, '--properties-file', propertiesFile, ...logging];

@@ -6,7 +6,14 @@ import path from 'node:path';
 import { loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { applicationName, consumerName, processorCommand } from '../application.js';
-import { daemonArgs, defaultJarsDir, javaExecutable, runAmazonDaemon } from './amazonDaemon.js';
+import {
+  daemonArgs,
+  defaultJarsDir,
+  jarsBuiltWith,
+  javaExecutable,
+  listJars,
+  runAmazonDaemon,
+} from './amazonDaemon.js';
 import { logbackConfiguration, renderProperties } from './properties.js';
 
 export async function main(args: string[]): Promise<void> {
@@ -21,10 +28,12 @@ export async function main(args: string[]): Promise<void> {
       command: processorCommand(config, name),
     }),
   );
-  logger.info({ properties: file }, 'starting Amazon MultiLangDaemon');
-  await runAmazonDaemon({
-    java: javaExecutable(),
-    args: daemonArgs(defaultJarsDir(), file, logbackConfiguration),
-  });
+  const jarsDir = defaultJarsDir();
+  const javaArgs = daemonArgs(jarsDir, file, logbackConfiguration);
+  logger.info(
+    { properties: file, jars: listJars(jarsDir).length, kclJars: jarsBuiltWith(jarsDir) ?? 'not recorded' },
+    'starting Amazon MultiLangDaemon',
+  );
+  await runAmazonDaemon({ java: javaExecutable(), args: javaArgs });
   logger.info('MultiLangDaemon stopped');
 }

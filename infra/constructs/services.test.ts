@@ -3,7 +3,7 @@ import { describe, it } from 'node:test';
 import { imageContextExcludes } from './services.js';
 
 describe('imageContextExcludes', () => {
-  it('excludes everything at the top, then lets in the manifests, tsconfig.json and the compiled folders', () => {
+  it('excludes everything at the top, then lets in the manifests, tsconfig.json, the compiled folders and scripts/', () => {
     assert.deepEqual(imageContextExcludes(['bin', 'lib']), [
       '*',
       '!package.json',
@@ -11,6 +11,7 @@ describe('imageContextExcludes', () => {
       '!tsconfig.json',
       '!bin',
       '!lib',
+      '!scripts',
     ]);
   });
 });

@@ -37,15 +37,19 @@ const SERVER_PORT = 3000;
  * deny-list misses what it cannot name: a cloud assembly synthesised into some folder of the
  * repository (`cdk synth -o out`) holds a staged copy of the repository, and each later synth into
  * another folder copied the earlier one in again, nesting until a path was too long. A file the
- * image needs outside these folders must be added here.
+ * image needs outside these folders goes in IMAGE_EXTRAS (test/container/dockerfile.test.ts checks
+ * that everything the Dockerfile copies from its context is let in).
  */
 export function imageContextExcludes(compiledFolders: string[]): string[] {
-  const needed = ['package.json', 'package-lock.json', 'tsconfig.json', ...compiledFolders];
+  const needed = ['package.json', 'package-lock.json', 'tsconfig.json', ...compiledFolders, ...IMAGE_EXTRAS];
   return ['*', ...needed.map((name) => `!${name}`)];
 }
 
+/** Outside the compiled folders, what the Dockerfile copies: scripts/slim-node-modules.sh. */
+export const IMAGE_EXTRAS = ['scripts'];
+
 /** The folders tsconfig.json compiles (its include list). */
-function compiledFolders(root: string): string[] {
+export function compiledFolders(root: string): string[] {
   return JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).include;
 }
 

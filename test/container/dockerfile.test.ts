@@ -1,23 +1,57 @@
-// The container image cannot be built here (no Docker engine), so these tests check the facts of
-// the Dockerfile that a build or a run on AWS would otherwise be the first to find wrong.
+// Static checks of the Dockerfile and .dockerignore: the facts a build or a run on AWS would
+// otherwise be the first to find wrong. test/image/ builds the image and runs every role in it
+// (npm run test:image, not part of npm test: it needs root and minutes).
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import { DockerfileParser, type Instruction, type JSONInstruction } from 'dockerfile-ast';
+import {
+  type Copy,
+  DockerfileParser,
+  type Instruction,
+  type JSONInstruction,
+  type Run,
+} from 'dockerfile-ast';
 import { ValidationSeverity, validate } from 'dockerfile-utils';
+import { defaultJarsDir } from '../../consumers/amazon/amazonDaemon.js';
 import { logbackConfiguration, propertiesTemplate } from '../../consumers/amazon/properties.js';
+import { compiledFolders, imageContextExcludes } from '../../infra/constructs/services.js';
 
 // This file runs as dist/test/container/dockerfile.test.js.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const read = (file: string) => readFileSync(path.join(repo, file), 'utf8');
 const dockerfile = read('Dockerfile');
 const instructions = DockerfileParser.parse(dockerfile).getInstructions();
-const lastFrom = instructions.findLastIndex((i) => i.getKeyword() === 'FROM');
-const runtime = instructions.slice(lastFrom);
 
-/** The runtime stage's instructions, each with the working directory it runs in. */
+const words = (i: Instruction) => i.getArguments().map((a) => a.getValue());
+const jsonWords = (i: Instruction) => (i as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue());
+
+/** The build stages: each FROM starts one, named by its AS, on a base that may be an earlier stage. */
+interface Stage {
+  name: string | undefined;
+  base: string;
+  instructions: Instruction[];
+}
+const stages: Stage[] = [];
+for (const instruction of instructions) {
+  if (instruction.getKeyword() === 'FROM') {
+    const [base = '', as, name] = words(instruction);
+    stages.push({ name: as?.toUpperCase() === 'AS' ? name : undefined, base, instructions: [] });
+  } else stages.at(-1)?.instructions.push(instruction);
+}
+
+/** A stage's instructions preceded by those of the stages it is built FROM. */
+function lineage(stage: Stage): Instruction[] {
+  const parent = stages.find((s) => s.name !== undefined && s.name === stage.base);
+  return parent ? [...lineage(parent), ...stage.instructions] : stage.instructions;
+}
+const lastStage = stages.at(-1);
+assert.ok(lastStage, 'the Dockerfile has a FROM');
+/** What the image is made of: the last stage and every stage it builds on. */
+const runtime = lineage(lastStage);
+
+/** The runtime's instructions, each with the working directory it runs in. */
 function withWorkdir(): { instruction: Instruction; workdir: string }[] {
   let workdir = '/';
   return runtime.map((instruction) => {
@@ -27,8 +61,17 @@ function withWorkdir(): { instruction: Instruction; workdir: string }[] {
   });
 }
 
-const words = (i: Instruction) => i.getArguments().map((a) => a.getValue());
-const jsonWords = (i: Instruction) => (i as JSONInstruction).getJSONStrings().map((s) => s.getJSONValue());
+/** Where each source of a COPY lands in the image (flags such as --from left out). */
+function copied(instruction: Instruction, workdir: string): Map<string, string> {
+  const args = words(instruction).filter((w) => !w.startsWith('--'));
+  const destination = args.at(-1) ?? '';
+  const sources = args.slice(0, -1);
+  const into = path.posix.resolve(workdir, destination);
+  const isFolder = destination.endsWith('/') || sources.length > 1;
+  return new Map(
+    sources.map((source) => [source, isFolder ? path.posix.join(into, path.posix.basename(source)) : into]),
+  );
+}
 
 describe('Dockerfile', () => {
   it('passes the Dockerfile validator with every warning treated as an error', () => {
@@ -86,21 +129,23 @@ describe('Dockerfile', () => {
     // Here each file sits at the same place relative to the repository's dist/.
     for (const file of [propertiesTemplate, logbackConfiguration]) {
       const relative = path.relative(repo, file).split(path.sep).join('/');
-      const copied = stage.some(({ instruction, workdir }) => {
-        if (instruction.getKeyword() !== 'COPY') return false;
-        const args = words(instruction);
-        return (
-          args[0] === relative &&
-          path.posix.resolve(workdir, args.at(-1) ?? '') === path.posix.join(appRoot, relative)
-        );
-      });
-      assert.ok(copied, `${relative} is copied to ${path.posix.join(appRoot, relative)}`);
+      const found = stage.some(
+        ({ instruction, workdir }) =>
+          instruction.getKeyword() === 'COPY' &&
+          copied(instruction, workdir).get(relative) === path.posix.join(appRoot, relative),
+      );
+      assert.ok(found, `${relative} is copied to ${path.posix.join(appRoot, relative)}`);
     }
   });
 
-  it('runs Node 24 in both stages, and creates the man folder the JRE install needs on slim', () => {
-    const froms = instructions.filter((i) => i.getKeyword() === 'FROM').map((i) => words(i)[0]);
-    assert.deepEqual(froms, ['node:24-bookworm-slim', 'node:24-bookworm-slim']);
+  it('runs Node 24 in every stage, and creates the man folder the JRE install needs on slim', () => {
+    const stageNames = new Set(stages.map((s) => s.name));
+    const bases = instructions
+      .filter((i) => i.getKeyword() === 'FROM')
+      .map((i) => words(i)[0] ?? '')
+      .filter((base) => !stageNames.has(base));
+    assert.ok(bases.length >= 1);
+    for (const base of bases) assert.equal(base, 'node:24-bookworm-slim');
     const jre = runtime.find(
       (i) => i.getKeyword() === 'RUN' && /openjdk/.test(i.getArgumentsContent() ?? ''),
     );
@@ -117,6 +162,40 @@ describe('Dockerfile', () => {
     const volume = runtime.find((i) => i.getKeyword() === 'VOLUME');
     assert.ok(volume);
     assert.deepEqual(jsonWords(volume), ['/tmp']);
+  });
+
+  it('puts the KCL jars in with one verified step, before the code, KCL_JARS=fetch by default', () => {
+    const arg = runtime.find(
+      (i) => i.getKeyword() === 'ARG' && (i.getArgumentsContent() ?? '').startsWith('KCL_JARS'),
+    );
+    assert.equal(arg?.getArgumentsContent(), 'KCL_JARS=fetch');
+    const steps = runtime.filter(
+      (i) => i.getKeyword() === 'RUN' && (i.getArgumentsContent() ?? '').includes('kcl-jars.sh'),
+    );
+    assert.equal(steps.length, 1, 'one RUN puts the jars in');
+    const [step] = steps;
+    assert.ok(step);
+    const content = step.getArgumentsContent() ?? '';
+    // Into the folder the launcher reads, relative to /app as node_modules is to the repository.
+    const jarsDir = path.relative(repo, defaultJarsDir()).split(path.sep).join('/');
+    assert.match(content, new RegExp(`kcl-jars\\.sh "\\$KCL_JARS" ${jarsDir} `));
+    // The folder KCL_JARS=dir takes jars from is mounted, so it must exist in the context.
+    const mount = (step as Run)
+      .getFlags()
+      .find((flag) => flag.getName() === 'mount')
+      ?.getValue();
+    const source = /(?:^|,)source=([^,]+)/.exec(mount ?? '')?.[1];
+    assert.ok(source && existsSync(path.join(repo, source)), `the mounted folder ${source} exists`);
+
+    const at = runtime.indexOf(step);
+    const copiedBefore = withWorkdir()
+      .slice(0, at)
+      .filter(({ instruction }) => instruction.getKeyword() === 'COPY')
+      .flatMap(({ instruction, workdir }) => [...copied(instruction, workdir).keys()]);
+    for (const file of ['consumers/amazon/kcl-jars.sh', 'consumers/amazon/kcl-jars.sha256'])
+      assert.ok(copiedBefore.includes(file), `${file} is in the image before the jar step`);
+    const dist = runtime.findIndex((i) => i.getKeyword() === 'COPY' && words(i).includes('/app/dist'));
+    assert.ok(dist > at, 'the code is copied after the jars, so a code change does not fetch them again');
   });
 
   it('names no architecture-specific path (the image may run on amd64 or arm64)', () => {
@@ -160,7 +239,45 @@ describe('.dockerignore', () => {
   });
 
   it('keeps what the build needs', () => {
-    for (const name of ['package.json', 'package-lock.json', 'tsconfig.json', 'consumers', 'bin', 'lib'])
+    for (const name of [
+      'package.json',
+      'package-lock.json',
+      'tsconfig.json',
+      'consumers',
+      'consumers/amazon/jars',
+      'bin',
+      'lib',
+      'local',
+      'scripts',
+    ])
       assert.ok(!excludes(name) && !patterns.includes('*'), `${name} stays in`);
+  });
+
+  it('keeps tests, benchmarks and the CDK app out of the image', () => {
+    for (const name of ['test', 'bench', '*.test.ts', 'infra'])
+      assert.ok(excludes(name), `${name} is excluded`);
+  });
+
+  it("lets into cdk deploy's build context everything the Dockerfile takes from its context", () => {
+    // cdk deploy builds with its own allow-list (infra/constructs/services.ts), not only
+    // .dockerignore: a file copied here but left out there fails only at deploy time.
+    const allowed = imageContextExcludes(compiledFolders(repo))
+      .filter((p) => p.startsWith('!'))
+      .map((p) => p.slice(1));
+    const sources = instructions.flatMap((i) => {
+      if (i.getKeyword() === 'COPY' && !(i as Copy).getFromFlag()) return words(i).slice(0, -1);
+      if (i.getKeyword() === 'RUN') {
+        const mount = (i as Run)
+          .getFlags()
+          .find((flag) => flag.getName() === 'mount')
+          ?.getValue();
+        const source = /(?:^|,)source=([^,]+)/.exec(mount ?? '')?.[1];
+        return source ? [source] : [];
+      }
+      return [];
+    });
+    assert.ok(sources.includes('scripts/slim-node-modules.sh'));
+    for (const source of sources.filter((p) => p !== '.'))
+      assert.ok(allowed.includes(source.split('/')[0] ?? ''), `${source} reaches cdk deploy's build context`);
   });
 });
