@@ -35,3 +35,16 @@ export interface RetrainJobData {
   reason: RetrainReason;
   rows?: number;
 }
+
+/**
+ * Options for every connection but BullMQ's blocking worker connection (docs/design.md "Retries"):
+ * a command is answered or failed within 3 s, even one queued while disconnected, and is retried
+ * on one reconnection at most, so nothing waits long in the offline queue; reconnection goes on in
+ * the background with a backoff capped at 2 s. A caller that must not wait at all while
+ * disconnected also sets enableOfflineQueue: false.
+ */
+export const BOUNDED_COMMANDS: RedisOptions = {
+  commandTimeout: 3000,
+  maxRetriesPerRequest: 1,
+  retryStrategy: (times: number) => Math.min(100 * 2 ** Math.max(0, times - 1), 2000),
+};

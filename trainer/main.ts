@@ -2,7 +2,7 @@
 import { s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { createRedis } from '../lib/redis.js';
+import { BOUNDED_COMMANDS, createRedis } from '../lib/redis.js';
 import { retrainQueue } from '../lib/retrainQueue.js';
 import { onShutdown } from '../lib/shutdown.js';
 import { scheduleOptions, startWorker } from './worker.js';
@@ -12,9 +12,12 @@ export const SCHEDULER_ID = 'retrain-schedule';
 export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('trainer', { level: config.logLevel });
+  // The worker blocks on its connection (BullMQ wants no command timeout there); publishing and the
+  // queue's own calls get bounded commands, so a Redis that is away fails them instead of hanging.
   const connection = createRedis(config.redisUrl);
-  const publisher = createRedis(config.redisUrl);
-  const queue = retrainQueue(config, createRedis(config.redisUrl));
+  const publisher = createRedis(config.redisUrl, BOUNDED_COMMANDS);
+  const queue = retrainQueue(config, createRedis(config.redisUrl, BOUNDED_COMMANDS));
+  publisher.on('error', () => {}); // a failed publish is logged where it happens
   const s3 = s3Client(config);
   if (config.trainer.scheduleEvery) {
     const repeat = scheduleOptions(config.trainer.scheduleEvery);

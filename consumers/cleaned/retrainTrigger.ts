@@ -4,7 +4,7 @@
 import type { Redis } from 'ioredis';
 import type { Config } from '../../lib/config.js';
 import type { Logger } from '../../lib/logger.js';
-import { createRedis } from '../../lib/redis.js';
+import { BOUNDED_COMMANDS, createRedis } from '../../lib/redis.js';
 import { enqueueRetrain, type RetrainQueue, retrainQueue } from '../../lib/retrainQueue.js';
 
 export interface RetrainTrigger {
@@ -28,11 +28,10 @@ export function retrainTrigger(
 
   const connect = () => {
     redis = createRedis(config.redisUrl, {
+      ...BOUNDED_COMMANDS,
       // Fail at once while disconnected instead of queueing commands behind a dead connection.
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
       connectTimeout: timeoutMs,
-      retryStrategy: (times) => Math.min(times * 500, 5000),
     });
     redis.on('error', () => {}); // reported through failed sends below
     queue = retrainQueue(config, redis);
