@@ -3,6 +3,9 @@
 //   node scripts/run-tests.js                 every test: unit tests beside the code, and test/
 //   node scripts/run-tests.js --unit          only the unit tests beside the code (no services)
 //   node scripts/run-tests.js producer infra  only files whose path contains one of the words
+//   node scripts/run-tests.js --drills        only the failure drills (test/drills/), one file at a time
+// The failure drills are left out of a run without words (npm test): they take minutes; CI runs
+// them after npm test (npm run test:drills).
 // Test files are found in the sources (*.test.ts) and run from dist/, so a test deleted from the
 // sources never runs from a stale build.
 import { spawnSync } from 'node:child_process';
@@ -21,10 +24,13 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
-const filters = args.filter((arg) => arg !== '--unit');
+const drillsOnly = args.includes('--drills');
+const filters = args.filter((arg) => arg !== '--unit' && arg !== '--drills');
+const drills = `test${path.sep}drills${path.sep}`;
 const sources = find('.')
   .map((file) => path.relative('.', file))
   .filter((file) => !unitOnly || !file.startsWith(`test${path.sep}`))
+  .filter((file) => (drillsOnly ? file.startsWith(drills) : filters.length > 0 || !file.startsWith(drills)))
   .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
   .sort();
 if (sources.length === 0) {
@@ -37,7 +43,8 @@ if (missing.length > 0) {
   console.error(`not compiled (run npm run build): ${missing.join(', ')}`);
   process.exit(1);
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Drills stop and start parts under load: one file at a time, so two drills do not share the CPU.
+const concurrency = process.env.TEST_CONCURRENCY ?? (drillsOnly ? '1' : '2');
 const result = spawnSync(
   process.execPath,
   ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],

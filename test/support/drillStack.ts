@@ -48,7 +48,7 @@ export interface DrillStack {
   s3: Restartable;
   /** Starts `brewstream <role> ...args` with the stack's environment (plus `env`). */
   role(args: string[], env?: Record<string, string>): Role;
-  /** Makes the stream and buckets (the stand-ins must be up). */
+  /** Makes the stream (unless shards is 0) and buckets (the stand-ins must be up). */
   provision(shards: number): Promise<void>;
   close(): Promise<void>;
 }
@@ -200,9 +200,11 @@ export async function startDrillStack(options: { env?: Record<string, string> } 
       return role;
     },
     async provision(shards) {
-      const kc = kinesisClient(config);
-      await ensureStream(kc, config.streamName, shards);
-      kc.destroy();
+      if (shards > 0) {
+        const kc = kinesisClient(config);
+        await ensureStream(kc, config.streamName, shards);
+        kc.destroy();
+      }
       const sc = s3Client(config);
       for (const bucket of Object.values(config.buckets)) await ensureBucket(sc, bucket);
       sc.destroy();
