@@ -113,12 +113,12 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     const { job, state } = await finished(id, 150_000);
     assert.equal(state, 'completed', job?.failedReason);
     assert.ok((job?.stalledCounter ?? 0) >= 1, 'it was handed on as stalled');
-    const version = (job?.returnvalue as { version: string }).version;
+    assert.ok(job);
+    const { version, promoted } = job.returnvalue as { version: string; promoted: boolean };
     for (const file of VERSION_FILES)
       assert.ok(await headMetadata(s3, models, `${MODELS_PREFIX}${version}/${file}`), `${version}/${file}`);
     const championAfter = await getObjectTextIfExists(s3, models, CHAMPION_KEY);
     const named = championAfter ? (JSON.parse(championAfter) as { version: string }).version : undefined;
-    const promoted = (job?.returnvalue as { promoted: boolean }).promoted;
     assert.equal(named, promoted ? version : JSON.parse(championBefore ?? '{}').version);
     watching = false;
     await watcher;

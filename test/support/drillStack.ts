@@ -68,8 +68,15 @@ function restartable(
   return {
     port,
     async start() {
-      child = command();
-      await ready(child);
+      const started = command();
+      child = started;
+      // A command that cannot start (redis-server not installed: scripts/ensure-redis.sh installs it).
+      const failed = new Promise<never>((_, reject) =>
+        started.once('error', (error) =>
+          reject(new Error(`cannot start ${started.spawnfile}: ${error.message}`)),
+        ),
+      );
+      await Promise.race([ready(started), failed]);
     },
     async stop() {
       if (!child || child.exitCode !== null || child.signalCode !== null) return;
