@@ -36,7 +36,8 @@ export function cleanBeer(value: unknown): CleanResult {
   if (name !== undefined && name !== null && typeof name !== 'string') {
     return { ok: false, reason: `name: expected a string or null, got ${describe(name)}` };
   }
-  const row = { id, name: name ?? null } as CleanedRow;
+  // An empty name is no name: the CSV cannot tell an empty field from a null one (docs/design.md "Cleaned row").
+  const row = { id, name: name === '' ? null : (name ?? null) } as CleanedRow;
   for (const column of NUMERIC_COLUMNS) {
     const field = value[column];
     if (field === undefined || field === null) {

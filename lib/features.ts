@@ -77,8 +77,9 @@ export function fitPreprocessing(train: ColumnTable): Preprocessing {
   });
   const logTargets = rows.map((row) => log1p(row.ibu as number));
   const [tMean, tStd] = meanStd(logTargets);
-  base.target.lo = Math.min(...logTargets);
-  base.target.hi = Math.max(...logTargets);
+  // A loop, not Math.min(...values): a spread of a few hundred thousand arguments overflows the stack.
+  base.target.lo = logTargets.reduce((a, b) => Math.min(a, b), Number.POSITIVE_INFINITY);
+  base.target.hi = logTargets.reduce((a, b) => Math.max(a, b), Number.NEGATIVE_INFINITY);
   base.target.mean = tMean;
   base.target.std = tStd > 1e-9 ? tStd : 1;
   return base;

@@ -115,7 +115,9 @@ export function conditionalPutFailure(error: unknown): 'exists' | 'conflict' | '
  * https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html): 'written' once S3
  * has acknowledged it (durable), 'exists' when an object was already there (it is left as it is).
  * A single PutObject, not lib-storage's Upload: Upload switches to multipart above 5 MB and a
- * batch may be larger; one PUT takes up to 5 GB. A 409 is retried: the retry then sees 412 or wins.
+ * batch may be larger; one PUT takes up to 5 GB. Any other failure is thrown, a 409
+ * ConditionalRequestConflict included: the caller's retry policy retries it (lib/retry.ts counts it
+ * retryable), and the retry then sees 412 or wins.
  */
 export async function putObjectIfAbsent(
   s3: S3Client,
@@ -124,29 +126,22 @@ export async function putObjectIfAbsent(
   body: string | Uint8Array,
   contentType: string,
   metadata?: Record<string, string>,
-  options: { conflictAttempts?: number; sleep?: (ms: number) => Promise<void> } = {},
 ): Promise<'written' | 'exists'> {
-  const attempts = options.conflictAttempts ?? 5;
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      await s3.send(
-        new PutObjectCommand({
-          Bucket: bucket,
-          Key: key,
-          Body: body,
-          ContentType: contentType,
-          Metadata: metadata,
-          IfNoneMatch: '*',
-        }),
-      );
-      return 'written';
-    } catch (error) {
-      const failure = conditionalPutFailure(error);
-      if (failure === 'exists') return 'exists';
-      if (failure === 'other' || attempt >= attempts) throw error;
-      await sleep(50 * 2 ** attempt * Math.random());
-    }
+  try {
+    await s3.send(
+      new PutObjectCommand({
+        Bucket: bucket,
+        Key: key,
+        Body: body,
+        ContentType: contentType,
+        Metadata: metadata,
+        IfNoneMatch: '*',
+      }),
+    );
+    return 'written';
+  } catch (error) {
+    if (conditionalPutFailure(error) === 'exists') return 'exists';
+    throw error;
   }
 }
 

@@ -3,6 +3,10 @@
 // role that dies with growing backoff, and on stop sends SIGTERM, then SIGKILL after a grace period.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { type Backoff, backoffDelay } from '../lib/retry.js';
+
+/** Role restarts: 1 s, 2 s, 4 s... up to 30 s, without jitter, so the log says when it comes back. */
+const ROLE_RESTART: Backoff = { baseMs: 1000, capMs: 30_000, jitter: 'none' };
 
 export interface SupervisedRole {
   name: string;
@@ -39,7 +43,7 @@ export function supervise(roles: SupervisedRole[], write: (line: string) => void
       if (stopping) return;
       // A role that ran for a minute is healthy again: start its backoff over.
       const attempt = Date.now() - startedAt > 60_000 ? 0 : restarts + 1;
-      const delay = Math.min(30_000, 1000 * 2 ** Math.max(0, attempt - 1));
+      const delay = backoffDelay(Math.max(0, attempt - 1), ROLE_RESTART);
       write(`${label} | exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s`);
       const timer = setTimeout(() => {
         timers.delete(timer);

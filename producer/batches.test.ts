@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffMs, type Entry, failedEntries, MAX_BYTES_PER_CALL, planCalls, toEntry } from './batches.js';
+import { type Entry, failedEntries, MAX_BYTES_PER_CALL, planCalls, toEntry } from './batches.js';
 
 const entry = (id: number, bytes = 10): Entry => ({ Data: new Uint8Array(bytes), PartitionKey: String(id) });
 
@@ -42,28 +42,15 @@ describe('producer batches', () => {
       {},
     ]);
     assert.deepEqual(
-      failed.map((f) => [f.entry.PartitionKey, f.error]),
-      [['2', 'ProvisionedThroughputExceededException: Rate exceeded']],
+      failed.map((f) => [f.entry.PartitionKey, f.code, f.error]),
+      [
+        [
+          '2',
+          'ProvisionedThroughputExceededException',
+          'ProvisionedThroughputExceededException: Rate exceeded',
+        ],
+      ],
     );
     assert.equal(failedEntries(sent, []).length, 3, 'a missing result counts as a failure');
-  });
-
-  it('backs off exponentially with full jitter and a cap', () => {
-    assert.equal(
-      backoffMs(0, 100, 20_000, () => 0.999),
-      99,
-    );
-    assert.equal(
-      backoffMs(3, 100, 20_000, () => 0.5),
-      400,
-    );
-    assert.equal(
-      backoffMs(20, 100, 20_000, () => 0.5),
-      10_000,
-    );
-    assert.equal(
-      backoffMs(5, 100, 20_000, () => 0),
-      0,
-    );
   });
 });

@@ -1,5 +1,5 @@
 // Pure planning for PutRecords: what a record is, how records are grouped into calls within the
-// service limits, which entries of a response failed, and how long to wait before a retry.
+// service limits, and which entries of a response failed (the waits are lib/retry.ts's).
 import type { Beer } from './sources.js';
 
 export const MAX_RECORDS_PER_CALL = 500;
@@ -48,19 +48,25 @@ export interface ResultEntry {
   ErrorMessage?: string;
 }
 
-/** The entries whose result carries an error code, with that error; results match by position. */
-export function failedEntries(sent: Entry[], results: ResultEntry[]): Array<{ entry: Entry; error: string }> {
-  const failed: Array<{ entry: Entry; error: string }> = [];
-  sent.forEach((entry, i) => {
-    const result = results[i];
-    if (!result) failed.push({ entry, error: 'no result for this entry' });
-    else if (result.ErrorCode)
-      failed.push({ entry, error: `${result.ErrorCode}: ${result.ErrorMessage ?? ''}`.trim() });
-  });
-  return failed;
+export interface FailedEntry {
+  entry: Entry;
+  /** The entry's ErrorCode (ProvisionedThroughputExceededException, InternalFailure, a KMS error...). */
+  code: string;
+  error: string;
 }
 
-/** Exponential backoff with full jitter: a random wait in [0, base * 2^attempt], capped. */
-export function backoffMs(attempt: number, baseMs: number, capMs = 20_000, random = Math.random): number {
-  return Math.floor(random() * Math.min(capMs, baseMs * 2 ** attempt));
+/** The entries whose result carries an error code, with that error; results match by position. */
+export function failedEntries(sent: Entry[], results: ResultEntry[]): FailedEntry[] {
+  const failed: FailedEntry[] = [];
+  sent.forEach((entry, i) => {
+    const result = results[i];
+    if (!result) failed.push({ entry, code: 'InternalFailure', error: 'no result for this entry' });
+    else if (result.ErrorCode)
+      failed.push({
+        entry,
+        code: result.ErrorCode,
+        error: `${result.ErrorCode}: ${result.ErrorMessage ?? ''}`.trim(),
+      });
+  });
+  return failed;
 }

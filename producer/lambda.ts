@@ -1,10 +1,9 @@
 // The producer on AWS: an EventBridge schedule invokes this every five minutes for one tick.
 // Invoked by hand with {"replay": true} it puts the whole bundled data set once, which is how a
 // fresh deployment gets enough beers to train its first model (README "Deploy to AWS").
-import { kinesisClient } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
-import { type ProducerContext, replay, type Totals, tick } from './produce.js';
+import { type ProducerContext, producerContext, replay, type Totals, tick } from './produce.js';
 
 let ctx: ProducerContext | undefined;
 
@@ -24,11 +23,7 @@ export async function handler(event?: unknown): Promise<Totals> {
   if (!ctx) {
     // Created once per Lambda container and reused across invocations.
     const config = loadConfig();
-    ctx = {
-      config,
-      kinesis: kinesisClient(config),
-      logger: createLogger('producer', { level: config.logLevel }),
-    };
+    ctx = producerContext(config, createLogger('producer', { level: config.logLevel }));
   }
   const totals = mode === 'replay' ? await replay(ctx) : await tick(ctx);
   if (totals.failed > 0) throw new Error(`${totals.failed} record(s) were not put after retries`);

@@ -1,11 +1,10 @@
 // `brewstream producer [--replay] [--schedule] [--once] [--rate N --count N [--distinct-ids]]`
 // With no mode it runs the schedule, as the original CloudWatch Event did every five minutes.
 import { parseArgs } from 'node:util';
-import { kinesisClient } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { onShutdown } from '../lib/shutdown.js';
-import { load, type ProducerContext, replay, tick } from './produce.js';
+import { load, type ProducerContext, producerContext, replay, tick } from './produce.js';
 
 function positive(name: string, value: string | undefined): number | undefined {
   if (value === undefined) return undefined;
@@ -32,13 +31,15 @@ export async function main(args: string[]): Promise<void> {
 
   const config = loadConfig();
   const logger = createLogger('producer', { level: config.logLevel });
-  const ctx: ProducerContext = { config, kinesis: kinesisClient(config), logger };
+  const stop = new AbortController();
+  const ctx: ProducerContext = { ...producerContext(config, logger), signal: stop.signal };
   let stopping = false;
   let inFlight: Promise<unknown> = Promise.resolve();
   let timer: NodeJS.Timeout | undefined;
   onShutdown(logger, async () => {
     stopping = true;
     clearTimeout(timer);
+    stop.abort(); // a batch waiting to retry reports what it has not put instead of waiting
     await inFlight; // finish the batch in hand
     ctx.kinesis.destroy();
   });

@@ -1,6 +1,7 @@
 // The producer's modes, built on one step: take beers from a source, log what was skipped and
 // why, put the rest. Used by the CLI (producer/main.ts) and the Lambda handler.
 import type { KinesisClient } from '@aws-sdk/client-kinesis';
+import { kinesisClient, SDK_RETRIES_OFF } from '../lib/aws.js';
 import type { Config } from '../lib/config.js';
 import type { Logger } from '../lib/logger.js';
 import { toEntry } from './batches.js';
@@ -17,6 +18,13 @@ export interface ProducerContext {
   config: Config;
   kinesis: KinesisClient;
   logger: Logger;
+  /** Aborted on shutdown: a retry wait ends at once and what was not put is reported. */
+  signal?: AbortSignal;
+}
+
+/** What every producer mode runs with: putAll retries PutRecords itself, so the SDK's retries are off. */
+export function producerContext(config: Config, logger: Logger): ProducerContext {
+  return { config, kinesis: kinesisClient(config, SDK_RETRIES_OFF), logger };
 }
 
 export async function putBatch(ctx: ProducerContext, batch: SourceBatch, label: string): Promise<Totals> {
@@ -27,6 +35,7 @@ export async function putBatch(ctx: ProducerContext, batch: SourceBatch, label: 
     maxAttempts: ctx.config.producer.maxAttempts,
     baseBackoffMs: ctx.config.producer.baseBackoffMs,
     logger: ctx.logger,
+    signal: ctx.signal,
     onProgress: (put) => {
       // Progress on long replays, not on every five-minute tick.
       if (batch.beers.length >= 1000 && put - lastLogged >= 1000) {
@@ -92,6 +101,7 @@ export async function load(
       maxAttempts: ctx.config.producer.maxAttempts,
       baseBackoffMs: ctx.config.producer.baseBackoffMs,
       logger: ctx.logger,
+      signal: ctx.signal,
     });
     sent += beers.length;
     totals.put += outcome.put;

@@ -1,10 +1,20 @@
 // Puts entries on the stream with as few calls as the limits allow, retrying only the entries
-// that failed (throttling, internal errors) with exponential backoff and jitter. A record that
-// still fails after the retry budget is logged with its partition key (the beer id) and counted:
-// never dropped silently.
+// that failed (throttling, internal errors) under the retry policy (lib/retry.ts: exponential
+// backoff with full jitter, PRODUCER_MAX_ATTEMPTS attempts in all; the producer's Kinesis client
+// makes no retries of its own). An error retrying cannot fix (AccessDenied, a missing stream, a
+// KMS key refused) is not retried. A record still failing is logged with its partition key (the
+// beer id) and counted: never dropped silently.
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../lib/logger.js';
-import { backoffMs, type Entry, entrySize, failedEntries, MAX_RECORD_BYTES, planCalls } from './batches.js';
+import { isRetryable, retry } from '../lib/retry.js';
+import {
+  type Entry,
+  entrySize,
+  type FailedEntry,
+  failedEntries,
+  MAX_RECORD_BYTES,
+  planCalls,
+} from './batches.js';
 
 export interface PutOptions {
   streamName: string;
@@ -13,6 +23,8 @@ export interface PutOptions {
   logger: Logger;
   /** Called after each call with the running count of records put. */
   onProgress?: (put: number) => void;
+  /** Aborting ends a retry wait at once; the entries not yet put are then reported as failed. */
+  signal?: AbortSignal;
   sleep?: (ms: number) => Promise<void>;
 }
 
@@ -23,7 +35,18 @@ export interface PutOutcome {
   retried: number;
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/** Longest wait between two attempts of one call. */
+const BACKOFF_CAP_MS = 20_000;
+
+/** Some entries of a call failed with errors worth another attempt. */
+class EntriesFailed extends Error {
+  override name = 'EntriesFailed';
+  constructor(readonly entries: FailedEntry[]) {
+    super(`${entries.length} record(s) failed, first: ${entries[0]?.error}`);
+  }
+}
+
+const describeError = (error: unknown) => `${(error as Error).name}: ${(error as Error).message}`;
 
 export async function putAll(
   kinesis: KinesisClient,
@@ -31,7 +54,6 @@ export async function putAll(
   options: PutOptions,
 ): Promise<PutOutcome> {
   const outcome: PutOutcome = { put: 0, failed: [], calls: 0, retried: 0 };
-  const sleep = options.sleep ?? wait;
   const sendable: Entry[] = [];
   for (const entry of entries) {
     if (entrySize(entry) > MAX_RECORD_BYTES) {
@@ -43,42 +65,62 @@ export async function putAll(
       sendable.push(entry);
     }
   }
+  const giveUp = (failed: Array<{ entry: Entry; error: string }>, attempts: number) => {
+    for (const { entry, error } of failed) {
+      options.logger.error({ beerId: entry.PartitionKey, error, attempts }, 'record not put after retries');
+      outcome.failed.push({ partitionKey: entry.PartitionKey, error });
+    }
+  };
 
   for (const call of planCalls(sendable)) {
     let pending = call;
-    for (let attempt = 0; pending.length > 0; attempt += 1) {
-      let errors: Array<{ entry: Entry; error: string }>;
-      try {
-        outcome.calls += 1;
-        const response = await kinesis.send(
-          new PutRecordsCommand({ StreamName: options.streamName, Records: pending }),
-        );
-        errors = failedEntries(pending, response.Records ?? []);
-      } catch (error) {
-        // The whole call failed (throttled, network): every entry in it is retried.
-        const message = `${(error as Error).name}: ${(error as Error).message}`;
-        errors = pending.map((entry) => ({ entry, error: message }));
-      }
-      outcome.put += pending.length - errors.length;
-      if (errors.length === 0) break;
-      if (attempt + 1 >= options.maxAttempts) {
-        for (const { entry, error } of errors) {
-          options.logger.error(
-            { beerId: entry.PartitionKey, error, attempts: attempt + 1 },
-            'record not put after retries',
+    let attempts = 0;
+    try {
+      await retry(
+        async (attempt) => {
+          attempts = attempt;
+          outcome.calls += 1;
+          const response = await kinesis.send(
+            new PutRecordsCommand({ StreamName: options.streamName, Records: pending }),
           );
-          outcome.failed.push({ partitionKey: entry.PartitionKey, error });
-        }
-        break;
-      }
-      outcome.retried += errors.length;
-      const delay = backoffMs(attempt, options.baseBackoffMs);
-      options.logger.warn(
-        { failed: errors.length, attempt: attempt + 1, retryInMs: delay, firstError: errors[0]?.error },
-        'retrying failed records',
+          const failed = failedEntries(pending, response.Records ?? []);
+          outcome.put += pending.length - failed.length;
+          // An entry whose error retrying cannot fix (a KMS key refused) is reported now.
+          const hopeless = failed.filter((f) => !isRetryable({ name: f.code }));
+          giveUp(hopeless, attempt);
+          const again = failed.filter((f) => isRetryable({ name: f.code }));
+          pending = again.map((f) => f.entry);
+          if (again.length > 0) throw new EntriesFailed(again);
+        },
+        {
+          attempts: options.maxAttempts,
+          baseMs: options.baseBackoffMs,
+          capMs: BACKOFF_CAP_MS,
+          signal: options.signal,
+          sleep: options.sleep,
+          // Entries failing, or the whole call failing for a reason worth another try (throttled, 5xx, network).
+          retryable: (error) => error instanceof EntriesFailed || isRetryable(error),
+          onRetry: (error, attempt, waitMs) => {
+            outcome.retried += pending.length;
+            options.logger.warn(
+              {
+                failed: pending.length,
+                attempt,
+                retryInMs: waitMs,
+                firstError: error instanceof EntriesFailed ? error.entries[0]?.error : describeError(error),
+              },
+              'retrying failed records',
+            );
+          },
+        },
       );
-      await sleep(delay);
-      pending = errors.map(({ entry }) => entry);
+    } catch (error) {
+      giveUp(
+        error instanceof EntriesFailed
+          ? error.entries
+          : pending.map((entry) => ({ entry, error: describeError(error) })),
+        attempts,
+      );
     }
     options.onProgress?.(outcome.put);
   }

@@ -3,8 +3,11 @@
 //   node scripts/run-tests.js                 every test: unit tests beside the code, and test/
 //   node scripts/run-tests.js --unit          only the unit tests beside the code (no services)
 //   node scripts/run-tests.js producer infra  only files whose path contains one of the words
-//   node scripts/run-tests.js image           test/image/ (builds and runs the container image; needs
-//                                             root and minutes): only when a word names it
+//   node scripts/run-tests.js --drills        only the failure drills (test/drills/), one file at a time
+//   node scripts/run-tests.js image           the container image test (test/image/: builds and runs
+//                                             the image; needs root and minutes)
+// The drills and the image test take minutes, so a run without words (npm test) leaves them out;
+// they run when named (`npm run test:drills`, `npm run test:image`), and CI runs both after npm test.
 // Test files are found in the sources (*.test.ts) and run from dist/, so a test deleted from the
 // sources never runs from a stale build.
 import { spawnSync } from 'node:child_process';
@@ -23,15 +26,20 @@ function find(dir) {
 
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
-const filters = args.filter((arg) => arg !== '--unit');
+const drillsOnly = args.includes('--drills');
+const filters = args.filter((arg) => arg !== '--unit' && arg !== '--drills');
+const drills = `test${path.sep}drills${path.sep}`;
+const SLOW_SUITES = [drills, `test${path.sep}image${path.sep}`];
 const sources = find('.')
   .map((file) => path.relative('.', file))
   .filter((file) => !unitOnly || !file.startsWith(`test${path.sep}`))
+  // A slow suite runs only when asked for: by --drills, or by a word that names its files.
   .filter((file) =>
-    filters.length === 0
-      ? !file.startsWith(path.join('test', 'image') + path.sep)
-      : filters.some((word) => file.includes(word)),
+    drillsOnly
+      ? file.startsWith(drills)
+      : filters.length > 0 || !SLOW_SUITES.some((suite) => file.startsWith(suite)),
   )
+  .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
   .sort();
 if (sources.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '**/*.test.ts'}`);
@@ -43,7 +51,8 @@ if (missing.length > 0) {
   console.error(`not compiled (run npm run build): ${missing.join(', ')}`);
   process.exit(1);
 }
-const concurrency = process.env.TEST_CONCURRENCY ?? '2';
+// Drills stop and start parts under load: one file at a time, so two drills do not share the CPU.
+const concurrency = process.env.TEST_CONCURRENCY ?? (drillsOnly ? '1' : '2');
 const result = spawnSync(
   process.execPath,
   ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],

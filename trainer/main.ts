@@ -13,10 +13,11 @@ export async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger('trainer', { level: config.logLevel });
   // The worker blocks on its connection (BullMQ requires no command timeout there); publishing and
-  // the queue's own calls get bounded commands.
+  // the queue's own calls get bounded commands, so a Redis that is away fails them instead of hanging.
   const connection = createBlockingRedis(config.redisUrl);
   const publisher = createRedis(config.redisUrl);
   const queue = retrainQueue(config, createRedis(config.redisUrl));
+  publisher.on('error', () => {}); // a failed publish is logged where it happens
   const s3 = s3Client(config);
   if (config.trainer.scheduleEvery) {
     const repeat = scheduleOptions(config.trainer.scheduleEvery);

@@ -38,9 +38,11 @@ export function trainingCurveSvg(
   history: Array<{ epoch: number; loss: number; val_loss: number }>,
   bestEpoch: number,
 ): string {
-  const maxEpoch = Math.max(1, ...history.map((h) => h.epoch));
+  // Loops, not Math.max(...values): a spread of a few hundred thousand arguments overflows the stack.
+  const maxEpoch = history.reduce((m, h) => Math.max(m, h.epoch), 1);
   const values = history.flatMap((h) => [h.loss, h.val_loss]);
-  const [lo, hi] = [Math.min(...values, 0), Math.max(...values, 1e-6)];
+  const lo = values.reduce((a, b) => Math.min(a, b), 0);
+  const hi = values.reduce((a, b) => Math.max(a, b), 1e-6);
   const x = scale(1, maxEpoch, M.left, W - M.right);
   const y = scale(lo, hi, H - M.bottom, M.top);
   const path = (pick: (h: (typeof history)[number]) => number) =>
@@ -64,8 +66,8 @@ ${ticks(lo, hi, y, 'y')}
 
 export function predictedVsActualSvg(actual: number[], model: number[], baseline: number[]): string {
   const all = [...actual, ...model, ...baseline];
-  const hi = Math.max(10, ...all);
-  const lo = Math.min(0, ...all);
+  const hi = all.reduce((a, b) => Math.max(a, b), 10);
+  const lo = all.reduce((a, b) => Math.min(a, b), 0);
   const x = scale(lo, hi, M.left, W - M.right);
   const y = scale(lo, hi, H - M.bottom, M.top);
   const dots = (predicted: number[], color: string) =>

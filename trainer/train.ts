@@ -220,7 +220,7 @@ function drawPlots(data: Dataset, trained: Trained, evaluation: Evaluation): Tra
  * order, so a server told of a champion finds its files.
  */
 async function registerVersion(
-  ctx: Pick<TrainingContext, 'config' | 's3' | 'redis'>,
+  ctx: Pick<TrainingContext, 'config' | 's3' | 'redis' | 'logger'>,
   model: TF.LayersModel,
   metadata: ModelMetadata,
   plots: TrainingOutcome['plots'],
@@ -240,7 +240,14 @@ async function registerVersion(
   );
   if (metadata.promoted) {
     await writeChampion(s3, bucket, version);
-    await ctx.redis?.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version }));
+    // A hint only (servers also poll champion.json): a Redis that is away must not fail, and so
+    // retry, a training whose version is already registered and promoted.
+    await ctx.redis?.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version })).catch((error: unknown) => {
+      ctx.logger.warn(
+        { err: error, version },
+        'could not announce the promotion; servers will find it by polling',
+      );
+    });
   }
 }
 

@@ -30,9 +30,7 @@ export function retrainTrigger(
     redis = createRedis(config.redisUrl, {
       // Fail at once while disconnected instead of queueing commands behind a dead connection.
       enableOfflineQueue: false,
-      maxRetriesPerRequest: 1,
       connectTimeout: timeoutMs,
-      retryStrategy: (times) => Math.min(times * 500, 5000),
     });
     redis.on('error', () => {}); // reported through failed sends below
     queue = retrainQueue(config, redis);

@@ -8,6 +8,7 @@
 // the existing object ends and takes that object as its write.
 import type { Checkpointer, KclRecord, RecordProcessor } from 'aws-kcl';
 import type { Logger } from '../../lib/logger.js';
+import { type Policy, retry } from '../../lib/retry.js';
 import { type Bounds, type Buffered, cut, due } from './batch.js';
 
 /** The object metadata both sinks keep an object's last sequence number in. */
@@ -31,22 +32,41 @@ export interface Sink<T> {
 export interface ProcessorOptions {
   bounds: Bounds;
   logger: Logger;
-  /** Attempts for a sink write before the processor gives up (and its daemon restarts it). */
-  writeAttempts?: number;
   now?: () => number;
+  /** For tests: the retry policy's wait. */
   sleep?: (ms: number) => Promise<void>;
+  /** What a failure that ends the processor does: exit 1 (the daemon restarts the shard); tests watch it. */
+  exit?: (error: unknown) => void;
 }
 
-const wait = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+/**
+ * Sink calls (a batch write, the look-up of an existing object): 8 attempts in all, each one request
+ * per object (the processor's S3 client makes no retries of its own), waits up to 0.2, 0.4, ... 10 s.
+ * A batch write therefore sends each of its objects at most 8 times.
+ */
+export const WRITE_RETRY: Policy = { attempts: 8, baseMs: 200, capMs: 10_000 };
+/** Checkpoints: 8 attempts, waits up to 0.1, 0.2, ... 5 s, long enough to ride out a short Redis outage. */
+export const CHECKPOINT_RETRY: Policy = { attempts: 8, baseMs: 100, capMs: 5000 };
 
-/** Checkpoint errors that retrying cannot fix. */
+/** Checkpoint errors that retrying cannot fix: the shard is no longer ours, or the request is wrong. */
 const FATAL_CHECKPOINT_ERRORS = ['ShutdownException', 'InvalidStateException'];
+
+class CheckpointRefused extends Error {
+  override name = 'CheckpointRefused';
+  constructor(
+    readonly sequenceNumber: string | null,
+    readonly reason: string,
+  ) {
+    super(`checkpoint at ${sequenceNumber ?? 'shard end'} refused: ${reason}`);
+  }
+}
+const checkpointRetryable = (error: unknown) =>
+  error instanceof CheckpointRefused &&
+  !FATAL_CHECKPOINT_ERRORS.some((fatal) => error.reason.includes(fatal));
 
 export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): RecordProcessor {
   const { bounds, logger } = options;
   const now = options.now ?? Date.now;
-  const sleep = options.sleep ?? wait;
-  const writeAttempts = options.writeAttempts ?? 8;
   let shardId = 'unknown';
   let buffer: Buffered<T>[] = [];
   let bytes = 0;
@@ -55,38 +75,50 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
   // The existing-object lookup is made once per batch start, not on every poll.
   let alignment: { seq: bigint; end: bigint | undefined } | undefined;
 
-  const checkpoint = async (checkpointer: Checkpointer, sequenceNumber: string | null): Promise<void> => {
-    for (let attempt = 0; ; attempt += 1) {
-      const error = await new Promise<unknown>((resolve) =>
-        checkpointer.checkpoint(sequenceNumber, (err) => resolve(err)),
-      );
-      if (!error) return;
-      const name = String(error);
-      if (FATAL_CHECKPOINT_ERRORS.some((fatal) => name.includes(fatal)) || attempt >= 4) {
-        // This processor no longer owns the shard, or its daemon is in trouble. What is written but
-        // not checkpointed is replayed and rewritten identically; exiting lets the daemon decide.
-        throw new Error(`checkpoint at ${sequenceNumber ?? 'shard end'} refused: ${name}`);
-      }
-      logger.warn({ shardId, sequenceNumber, error: name, attempt }, 'checkpoint failed: retrying');
-      await sleep(100 * 2 ** attempt);
-    }
-  };
+  // When a checkpoint is finally refused, this processor no longer owns the shard or its daemon is in
+  // trouble. What is written but not checkpointed is replayed and aligned to; exiting lets the daemon decide.
+  const checkpoint = (checkpointer: Checkpointer, sequenceNumber: string | null): Promise<void> =>
+    retry(
+      async () => {
+        const error = await new Promise<unknown>((resolve) =>
+          checkpointer.checkpoint(sequenceNumber, (err) => resolve(err)),
+        );
+        if (error) throw new CheckpointRefused(sequenceNumber, String(error));
+      },
+      {
+        ...CHECKPOINT_RETRY,
+        retryable: checkpointRetryable,
+        sleep: options.sleep,
+        onRetry: (error, attempt, waitMs) =>
+          logger.warn(
+            {
+              shardId,
+              sequenceNumber,
+              error: (error as CheckpointRefused).reason,
+              attempt,
+              retryInMs: waitMs,
+            },
+            'checkpoint failed: retrying',
+          ),
+      },
+    );
 
-  const writeWithRetry = async (batch: Buffered<T>[]): Promise<'written' | 'exists'> => {
-    for (let attempt = 0; ; attempt += 1) {
-      try {
-        return await sink.write(shardId, batch);
-      } catch (error) {
-        if (attempt + 1 >= writeAttempts) throw error;
-        logger.warn({ shardId, err: error, attempt }, 'batch write failed: retrying');
-        await sleep(Math.min(10_000, 200 * 2 ** attempt));
-      }
-    }
-  };
+  /** A sink call under the write policy. */
+  const sinkCall = <R>(what: string, call: () => Promise<R>): Promise<R> =>
+    retry(call, {
+      ...WRITE_RETRY,
+      sleep: options.sleep,
+      onRetry: (error, attempt, waitMs) =>
+        logger.warn({ shardId, err: error, attempt, retryInMs: waitMs }, `${what} failed: retrying`),
+    });
+
+  const writeWithRetry = (batch: Buffered<T>[]) => sinkCall('batch write', () => sink.write(shardId, batch));
+  const existingEnd = (first: Buffered<T>) =>
+    sinkCall('existing object look-up', () => sink.existingEnd(shardId, first));
 
   /** Where an object already starting at `first` ends; it must exist (a write was just refused). */
   const endOfExisting = async (first: Buffered<T>): Promise<bigint> => {
-    const end = await sink.existingEnd(shardId, first);
+    const end = await existingEnd(first);
     if (end === undefined)
       throw new Error(`the write at ${first.sequenceNumber} was refused, yet no object starts there`);
     return end;
@@ -101,8 +133,7 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
   const flush = async (checkpointer: Checkpointer, force: boolean): Promise<void> => {
     while (!lostShard && due({ count: buffer.length, bytes, openedAt }, bounds, now(), force)) {
       const first = buffer[0] as Buffered<T>;
-      if (alignment?.seq !== first.seq)
-        alignment = { seq: first.seq, end: await sink.existingEnd(shardId, first) };
+      if (alignment?.seq !== first.seq) alignment = { seq: first.seq, end: await existingEnd(first) };
       const decision = cut(buffer, bounds.maxRecords, alignment.end);
       if ('wait' in decision) {
         if (force)
@@ -140,13 +171,14 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
 
   // A failure here is not about data (the sink dead-letters bad data): S3 unreachable after
   // retries, or a bug. Exit so the daemon restarts this shard from its last checkpoint.
+  const exit = options.exit ?? (() => setTimeout(() => process.exit(1), 50));
   const guard = (work: () => Promise<void>, done: () => void) => {
     work().then(done, (error) => {
       logger.fatal(
         { shardId, err: error },
         'record processor failed; exiting so the shard restarts from its checkpoint',
       );
-      setTimeout(() => process.exit(1), 50);
+      exit(error);
     });
   };
 

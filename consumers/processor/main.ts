@@ -1,9 +1,11 @@
 // `brewstream processor <cleaned|raw>`: one MultiLang record processor. Amazon's MultiLangDaemon
 // (on AWS) or the local daemon spawns one per shard; stdin/stdout carry the protocol, so every
 // log line goes to stderr.
+
+import type { S3Client } from '@aws-sdk/client-s3';
 import kcl from 'aws-kcl';
-import { s3Client } from '../../lib/aws.js';
-import { loadConfig } from '../../lib/config.js';
+import { SDK_RETRIES_OFF, s3Client } from '../../lib/aws.js';
+import { type Config, loadConfig } from '../../lib/config.js';
 import { createLogger } from '../../lib/logger.js';
 import { consumerName } from '../application.js';
 import { retrainTrigger } from '../cleaned/retrainTrigger.js';
@@ -11,11 +13,16 @@ import { cleanedSink } from '../cleaned/sink.js';
 import { rawSink } from '../raw/sink.js';
 import { batchingProcessor } from './batchingProcessor.js';
 
+/** The processor's S3 client: its sink calls run under the processor's retry policy (WRITE_RETRY), so the SDK's retries are off. */
+export function processorS3Client(config: Config): S3Client {
+  return s3Client(config, SDK_RETRIES_OFF);
+}
+
 export async function main(args: string[]): Promise<void> {
   const name = consumerName('processor', args);
   const config = loadConfig();
   const logger = createLogger(`processor-${name}`, { level: config.logLevel, stream: 'stderr' });
-  const s3 = s3Client(config);
+  const s3 = processorS3Client(config);
   const bounds = {
     maxRecords: config.consumer.batchMaxRecords,
     maxBytes: config.consumer.batchMaxBytes,

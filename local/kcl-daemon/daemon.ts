@@ -1,12 +1,15 @@
 // The local MultiLang daemon: what Amazon's MultiLangDaemon does on AWS, for one machine. It holds
 // the application's lease, discovers shards (again every KCL_SHARD_SYNC_MS, so a split's children
 // are found), runs one processor per ready shard, keeps checkpoints in Redis, and on stop asks each
-// processor to shut down (flush and checkpoint) before it exits.
+// processor to shut down (flush and checkpoint) before it exits. A failure no retry can fix (a shard
+// runner's: Kinesis refusing access, a processor that cannot start; or shard discovery's) stops
+// the daemon, and `done` rejects with it.
 import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import { type KinesisClient, ListShardsCommand, type Shard } from '@aws-sdk/client-kinesis';
 import type { Redis } from 'ioredis';
 import type { Logger } from '../../lib/logger.js';
+import { isRetryable } from '../../lib/retry.js';
 import { checkpointStore, SHARD_END } from './checkpointStore.js';
 import { acquireLease, leaseKey } from './lease.js';
 import { readyShards, type ShardInfo } from './lineage.js';
@@ -28,7 +31,7 @@ export interface DaemonOptions {
 
 export interface Daemon {
   stop(): Promise<void>;
-  /** Resolves when the daemon stops on its own (lease lost) or after stop(). */
+  /** Resolves when the daemon stops on its own (lease lost) or after stop(); rejects when it failed. */
   done: Promise<void>;
   runners(): Map<string, ShardRunner>;
 }
@@ -53,9 +56,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger } = options;
   const owner = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   let stopping = false;
+  let failure: unknown;
   let finish: () => void = () => {};
-  const done = new Promise<void>((resolve) => {
+  let fail: (error: unknown) => void = () => {};
+  const done = new Promise<void>((resolve, reject) => {
     finish = resolve;
+    fail = reject;
   });
   const runners = new Map<string, ShardRunner>();
   const finished = new Set<string>();
@@ -63,15 +69,23 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   let syncTimer: NodeJS.Timeout | undefined;
 
   const stop = async () => {
-    if (stopping) return done;
+    if (stopping) return done.catch(() => {});
     stopping = true;
     clearTimeout(syncTimer);
     await Promise.all([...runners.values()].map((runner) => runner.stop()));
     await lease.release().catch(() => {});
     logger.info('daemon stopped');
-    finish();
+    if (failure === undefined) finish();
+    else fail(failure);
+  };
+  /** Stops the daemon because of an error no retry can fix; `done` rejects with it. */
+  const failWith = (error: unknown, what: string) => {
+    logger.error({ err: error }, `${what}: stopping the daemon`);
+    failure ??= error;
+    void stop();
   };
 
+  let redisWarned = false;
   const lease = await acquireLease(
     options.redis,
     leaseKey(options.applicationName, options.streamName),
@@ -80,6 +94,12 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     () => {
       logger.error('lease lost to another daemon: stopping');
       void stop();
+    },
+    {
+      onWait: (error) => {
+        if (!redisWarned) logger.warn({ err: error }, 'Redis unavailable: waiting for it to take the lease');
+        redisWarned = true;
+      },
     },
   );
   logger.info({ owner, application: options.applicationName, stream: options.streamName }, 'lease acquired');
@@ -108,15 +128,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
           shardId,
         );
         runners.set(shardId, runner);
-        void runner.done.then((result) => {
-          runners.delete(shardId);
-          if (result === 'ended') {
-            finished.add(shardId);
-            void sync(); // its children may start now
-          }
-        });
+        runner.done.then(
+          (result) => {
+            runners.delete(shardId);
+            if (result === 'ended') {
+              finished.add(shardId);
+              void sync(); // its children may start now
+            }
+          },
+          (error) => {
+            runners.delete(shardId);
+            failWith(error, `shard ${shardId} failed`);
+          },
+        );
       }
     } catch (error) {
+      if (!isRetryable(error)) return failWith(error, 'shard discovery failed');
       logger.warn({ err: error }, 'shard discovery failed; will retry');
     }
     if (!stopping) {

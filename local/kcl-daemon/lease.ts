@@ -1,15 +1,29 @@
 // One local daemon per application and stream: a Redis key with a TTL, renewed by a heartbeat.
-// A second daemon waits out a stale lease (its owner crashed) but gives up on a live one.
+// A second daemon waits out a stale lease (its owner crashed) but gives up on a live one. While
+// Redis is away the daemon waits for it (acquiring) or keeps beating (holding); a lease that
+// expired during an outage and that nobody else took is taken back, not given up.
 // Key: kcl:<applicationName>:<streamName>:lease
 import type { Redis } from 'ioredis';
+import { isRetryable, type Policy, retry } from '../../lib/retry.js';
 
 export const leaseKey = (application: string, stream: string) => `kcl:${application}:${stream}:lease`;
 
-const RENEW = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) else return 0 end`;
+// Renew our lease, or take it back if it expired and is free; 0 when another daemon holds it.
+const RENEW = `local holder = redis.call('get', KEYS[1])
+if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
+if not holder then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
+return 0`;
 const RELEASE = `if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) else return 0 end`;
+
+/** Acquiring: tries again every 0.1 s rising to 1 s, for as long as Redis is away. */
+export const ACQUIRE_RETRY: Policy = { attempts: Number.POSITIVE_INFINITY, baseMs: 100, capMs: 1000 };
 
 export interface Lease {
   release(): Promise<void>;
+}
+
+class LeaseHeld extends Error {
+  override name = 'LeaseHeld';
 }
 
 export async function acquireLease(
@@ -18,18 +32,27 @@ export async function acquireLease(
   owner: string,
   ttlMs: number,
   onLost: () => void,
+  options: { onWait?: (error: unknown) => void; signal?: AbortSignal } = {},
 ): Promise<Lease> {
+  // A lease whose owner died expires within its TTL: waiting longer means its owner is alive.
   const deadline = Date.now() + ttlMs + 500;
-  for (;;) {
-    if ((await redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK') break;
-    if (Date.now() > deadline) {
+  await retry(
+    async () => {
+      if ((await redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK') return;
       const holder = await redis.get(key);
-      throw new Error(
+      throw new LeaseHeld(
         `another daemon (${holder}) holds ${key}: refusing to run two daemons of the same application on the same stream`,
       );
-    }
-    await new Promise((resolve) => setTimeout(resolve, Math.min(250, ttlMs / 4)));
-  }
+    },
+    {
+      ...ACQUIRE_RETRY,
+      signal: options.signal,
+      retryable: (error) => (error instanceof LeaseHeld ? Date.now() <= deadline : isRetryable(error)),
+      onRetry: (error) => {
+        if (!(error instanceof LeaseHeld)) options.onWait?.(error);
+      },
+    },
+  );
   const heartbeat = setInterval(async () => {
     try {
       if ((await redis.eval(RENEW, 1, key, owner, String(ttlMs))) !== 1) {
@@ -37,7 +60,7 @@ export async function acquireLease(
         onLost();
       }
     } catch {
-      // Redis unreachable for a beat: the next beat tries again; the TTL is three beats long.
+      // Redis unreachable for a beat: the next beat tries again.
     }
   }, ttlMs / 3);
   return {

@@ -13,7 +13,10 @@ export async function main(args: string[]): Promise<void> {
   const name = consumerName('consumer', args);
   const config = loadConfig();
   const logger = createLogger(`consumer-${name}`, { level: config.logLevel });
+  // Checkpoints and the lease: bounded commands, so a Redis that is away is an error to retry (with
+  // a log line), never a hang.
   const redis = createRedis(config.redisUrl);
+  redis.on('error', () => {}); // reported by the calls that fail
   const kinesis = kinesisClient(config);
   const daemon = await startDaemon({
     kinesis,
@@ -29,7 +32,13 @@ export async function main(args: string[]): Promise<void> {
     logger,
   });
   onShutdown(logger, () => daemon.stop());
-  await daemon.done;
+  try {
+    await daemon.done;
+  } catch (error) {
+    // Already logged with its cause by the daemon; the exit code tells the supervisor (or ECS).
+    logger.fatal({ err: error }, 'consumer stopped on an error no retry can fix');
+    process.exitCode = 1;
+  }
   redis.disconnect();
   kinesis.destroy();
 }

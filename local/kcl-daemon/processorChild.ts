@@ -24,6 +24,14 @@ export interface ProcessorChild {
 
 export class ProcessorExited extends Error {}
 
+/** The processor command could not be started at all (ENOENT, EACCES...): restarting will not help. */
+export class ProcessorSpawnFailed extends ProcessorExited {
+  override name = 'ProcessorSpawnFailed';
+  constructor(command: string, cause: Error) {
+    super(`cannot start the processor ${command}: ${cause.message}`, { cause });
+  }
+}
+
 /** One line from the processor; anything but a JSON object with a string `action` is `invalid`. */
 export function parseMessage(line: string): Message {
   let value: unknown;
@@ -46,13 +54,23 @@ export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): Proce
   const lines: Message[] = [];
   let wake: (() => void) | undefined;
   let exited = false;
-  const exitedPromise = new Promise<void>((resolve) =>
-    child.once('exit', () => {
+  let spawnError: Error | undefined;
+  const exitedPromise = new Promise<void>((resolve) => {
+    const end = () => {
       exited = true;
       wake?.();
       resolve();
-    }),
-  );
+    };
+    child.once('exit', end);
+    // Without a listener a spawn failure would be an unhandled 'error' event, ending the daemon
+    // with a stack trace; it is the runner's error instead ('exit' does not follow it).
+    // A failed kill of a running child also comes as 'error'; only one without a pid never started.
+    child.on('error', (error) => {
+      if (child.pid !== undefined || spawnError) return;
+      spawnError = error;
+      end();
+    });
+  });
   child.stdin?.on('error', () => {}); // a dead child's closed pipe is reported by `exited`
   createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
     if (!line.trim()) return; // aws-kcl writes a blank line before each message
@@ -61,6 +79,7 @@ export function spawnProcessor(command: string[], env: NodeJS.ProcessEnv): Proce
   });
   const nextMessage = async (): Promise<Message> => {
     while (lines.length === 0) {
+      if (spawnError) throw new ProcessorSpawnFailed(file, spawnError);
       if (exited) throw new ProcessorExited(`processor ${child.pid} exited`);
       await new Promise<void>((resolve) => {
         wake = resolve;

@@ -2,12 +2,15 @@
 // checkpoint, calls processRecords on every poll (with an empty list when the stream is quiet, as
 // callProcessRecordsEvenForEmptyRecordList does on AWS), stores the processor's checkpoints, ends
 // the shard when it is closed and read to its end, and restarts a processor that dies from the
-// checkpoint (the records after it are delivered again).
+// checkpoint (the records after it are delivered again), with the retry policy's backoff. A failure
+// restarting cannot fix (a processor command that does not start, Kinesis refusing access) ends
+// the runner: its `done` rejects with that error.
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
 import type { Logger } from '../../lib/logger.js';
+import { isAbort, type Policy, retry } from '../../lib/retry.js';
 import { type CheckpointStore, SHARD_END } from './checkpointStore.js';
-import { type ProcessorChild, spawnProcessor } from './processorChild.js';
-import { shardFetcher } from './shardFetcher.js';
+import { type ProcessorChild, ProcessorSpawnFailed, spawnProcessor } from './processorChild.js';
+import { FetchFailed, type Page, shardFetcher } from './shardFetcher.js';
 
 export interface RunnerContext {
   kinesis: KinesisClient;
@@ -21,8 +24,12 @@ export interface RunnerContext {
 }
 
 export interface ShardRunner {
-  /** Resolves 'ended' when the shard is finished (SHARD_END stored), 'stopped' after stop(). */
+  /**
+   * Resolves 'ended' when the shard is finished (SHARD_END stored), 'stopped' after stop(); rejects
+   * with the error when the runner fails for good.
+   */
   done: Promise<'ended' | 'stopped'>;
+  /** Stops the runner (the processor flushes and checkpoints); never rejects. */
   stop(): Promise<void>;
   /** The current processor's pid (tests kill it). */
   pid(): number | undefined;
@@ -38,16 +45,28 @@ export function toKclRecord(record: _Record) {
   };
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Processor restarts: as often as needed, waits up to 0.1, 0.2, ... 5 s between them. */
+export const RESTART_RETRY: Policy = { attempts: Number.POSITIVE_INFINITY, baseMs: 100, capMs: 5000 };
+
+class Crashed extends Error {
+  override name = 'Crashed';
+}
 
 export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
   const log = ctx.logger.child({ shardId });
   let stopping = false;
+  const stopped = new AbortController();
   let child: ProcessorChild | undefined;
   let wakeUp: (() => void) | undefined;
 
   const runOnce = async (): Promise<'ended' | 'stopped' | 'crashed'> => {
-    const checkpoint = await ctx.store.get(shardId);
+    let checkpoint: string | undefined;
+    try {
+      checkpoint = await ctx.store.get(shardId);
+    } catch (error) {
+      log.warn({ err: error }, 'could not read the checkpoint; retrying');
+      return 'crashed';
+    }
     if (checkpoint === SHARD_END) return 'ended';
     let lastDelivered = checkpoint;
     let ending = false;
@@ -88,8 +107,18 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
         subSequenceNumber: 0,
       });
       log.info({ pid: processor.pid, from: checkpoint ?? 'TRIM_HORIZON' }, 'processor started');
+      let fatal: FetchFailed | undefined;
       while (!stopping) {
-        const page = await fetcher.next();
+        let page: Page;
+        try {
+          page = await fetcher.next(stopped.signal);
+        } catch (error) {
+          if (isAbort(error)) break;
+          if (!(error instanceof FetchFailed)) throw error;
+          // Kinesis will not serve this shard: let the processor hand in what it holds, then fail.
+          fatal = error;
+          break;
+        }
         // Delivered from the moment it is sent: the processor may checkpoint it within this call.
         const last = page.records[page.records.length - 1];
         if (last?.SequenceNumber) lastDelivered = last.SequenceNumber;
@@ -121,21 +150,37 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
       }
       await processor.call({ action: 'shutdownRequested' }, onCheckpoint);
       await processor.close();
+      if (fatal) throw fatal;
       return 'stopped';
     } catch (error) {
-      log.warn({ err: error, pid: processor.pid }, 'processor died; restarting from the checkpoint');
       processor.kill();
       await processor.exited;
-      return stopping ? 'stopped' : 'crashed';
+      if (error instanceof ProcessorSpawnFailed || error instanceof FetchFailed) throw error;
+      if (stopping) return 'stopped';
+      log.warn({ err: error, pid: processor.pid }, 'processor died; restarting from the checkpoint');
+      return 'crashed';
     }
   };
 
-  const done = (async () => {
-    for (let crashes = 0; ; crashes += 1) {
-      const result = await runOnce();
-      if (result !== 'crashed') return result;
-      if (stopping) return 'stopped';
-      await sleep(Math.min(5000, 100 * 2 ** Math.min(crashes, 6)));
+  const done = (async (): Promise<'ended' | 'stopped'> => {
+    try {
+      return await retry(
+        async () => {
+          const result = await runOnce();
+          if (result === 'crashed') throw new Crashed();
+          return result;
+        },
+        {
+          ...RESTART_RETRY,
+          signal: stopped.signal,
+          retryable: (error) => error instanceof Crashed,
+          onRetry: (_error, attempt, ms) => log.info({ restarts: attempt, inMs: ms }, 'restarting the shard'),
+        },
+      );
+    } catch (error) {
+      if (isAbort(error)) return 'stopped';
+      log.error({ err: error }, 'shard runner failed');
+      throw error;
     }
   })();
 
@@ -144,8 +189,9 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
     pid: () => child?.pid,
     stop: async () => {
       stopping = true;
+      stopped.abort();
       wakeUp?.();
-      await done;
+      await done.catch(() => {}); // a failure is reported through `done`
     },
   };
 }
