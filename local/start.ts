@@ -14,6 +14,7 @@ import { createLogger } from '../lib/logger.js';
 import { ensureBucket } from '../lib/s3.js';
 import { type StandIn, startKinesisStandIn } from './kinesisStandIn.js';
 import { watchLaunchers } from './launcherWatch.js';
+import { namespaceDefaults, namespaceId } from './namespace.js';
 import { ensureRedis } from './redisServer.js';
 import { LOCAL_ROLES } from './roles.js';
 import { startS3StandIn } from './s3StandIn.js';
@@ -41,6 +42,7 @@ async function run(): Promise<void> {
   });
   const config = loadConfig();
   const dataDir = path.resolve(config.local.dataDir);
+  const namespace = await namespaceId(dataDir);
   running.redis = await ensureRedis(config.redisUrl);
   if (running.redis)
     logger.info({ redisUrl: config.redisUrl }, 'started redis-server (nothing kept on disk)');
@@ -53,6 +55,7 @@ async function run(): Promise<void> {
   running.s3 = await startS3StandIn({ port: config.local.s3Port, dataDir: path.join(dataDir, 's3') });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
+    ...namespaceDefaults(process.env, namespace),
     AWS_ENDPOINT_URL_KINESIS: running.kinesis.endpoint,
     AWS_ENDPOINT_URL_S3: running.s3.endpoint,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
@@ -93,6 +96,9 @@ async function run(): Promise<void> {
       stream: `${config.streamName} (${shards} shards)`,
       server: `http://${config.server.host}:${config.server.port}`,
       dataDir,
+      namespace,
+      queuePrefix: localConfig.queuePrefix,
+      kclApplication: localConfig.consumer.applicationName,
       roles: roles.map((role) => role.name),
     },
     'brewstream is up; Ctrl-C stops everything',
