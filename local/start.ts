@@ -1,6 +1,6 @@
 // `npm start`: the whole pipeline on one machine. Kinesis and S3 stand-ins on loopback with their
 // data kept under LOCAL_DATA_DIR, a Redis (the one at REDIS_URL, or one we start), the stream and
-// buckets, then every role as a supervised child process.
+// buckets, then every role as a supervised child process; a banner once the first model is served.
 // It stops everything it started on SIGINT, SIGTERM or SIGHUP, or when whatever launched it is gone
 // (local/launcherWatch.ts). npm's start script execs this file, so npm's own signal forwarding
 // reaches it: under `sh -c` without exec, the shell would swallow the signal.
@@ -12,6 +12,7 @@ import { kinesisClient, s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { ensureBucket } from '../lib/s3.js';
+import { announceFirstModel, localBaseUrl } from './banner.js';
 import { type StandIn, startKinesisStandIn } from './kinesisStandIn.js';
 import { watchLaunchers } from './launcherWatch.js';
 import { namespaceDefaults, namespaceId } from './namespace.js';
@@ -23,6 +24,8 @@ import { type Supervisor, supervise } from './supervisor.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const logger = createLogger('local');
+// A first model takes a minute or so (the replay, then training); after this, say where things are anyway.
+const NO_MODEL_NOTICE_MS = 120_000;
 
 /** What is running so far; stop() stops it in reverse order, so a stop during startup is safe. */
 const running: {
@@ -30,6 +33,7 @@ const running: {
   kinesis?: StandIn;
   s3?: StandIn;
   supervisor?: Supervisor;
+  stopBanner?: () => void;
   stopWatch?: () => void;
 } = {};
 let stopping = false;
@@ -88,21 +92,39 @@ async function run(): Promise<void> {
     })),
     (line) => process.stdout.write(`${line}\n`),
   );
+  const baseUrl = localBaseUrl(config.server.host, config.server.port);
   logger.info(
     {
       kinesis: running.kinesis.endpoint,
       s3: running.s3.endpoint,
       redis: config.redisUrl,
       stream: `${config.streamName} (${shards} shards)`,
-      server: `http://${config.server.host}:${config.server.port}`,
+      server: baseUrl,
       dataDir,
       namespace,
       queuePrefix: localConfig.queuePrefix,
       kclApplication: localConfig.consumer.applicationName,
       roles: roles.map((role) => role.name),
     },
-    'brewstream is up; Ctrl-C stops everything',
+    'brewstream is up; a banner follows once the first model is served; Ctrl-C stops everything',
   );
+
+  if (roles.some((role) => role.name === 'server')) {
+    const { apiKeys, predictRequiresKey } = localConfig.server;
+    running.stopBanner = announceFirstModel({
+      where: { baseUrl, keys: apiKeys.length > 0, predictNeedsKey: predictRequiresKey && apiKeys.length > 0 },
+      apiKey: apiKeys[0],
+      startedAt: performance.timeOrigin,
+      noticeAfterMs: NO_MODEL_NOTICE_MS,
+      pollMs: 1000,
+      write: (text) => process.stdout.write(text),
+      onServed: (model, sinceStartMs) =>
+        logger.info(
+          { model, firstPredictionS: Math.round(sinceStartMs / 100) / 10 },
+          'first prediction served',
+        ),
+    });
+  }
 }
 
 /** Stops what is running, in reverse order, then exits. A second call (a second Ctrl-C) kills the roles at once. */
@@ -115,6 +137,7 @@ async function stop(code: number): Promise<void> {
   stopping = true;
   await startup.catch(() => {}); // the startup step in hand finishes; run() starts nothing after it
   running.stopWatch?.();
+  running.stopBanner?.();
   logger.info('stopping roles');
   await running.supervisor?.stop();
   await Promise.all([running.kinesis?.close(), running.s3?.close()]);
