@@ -37,6 +37,7 @@ const running: {
   stopWatch?: () => void;
 } = {};
 let stopping = false;
+let stopStartedAt = 0;
 let startup: Promise<void> = Promise.resolve();
 
 async function run(): Promise<void> {
@@ -127,14 +128,11 @@ async function run(): Promise<void> {
   }
 }
 
-/** Stops what is running, in reverse order, then exits. A second call (a second Ctrl-C) kills the roles at once. */
+/** Stops what is running, in reverse order, then exits. */
 async function stop(code: number): Promise<void> {
-  if (stopping) {
-    logger.warn('stopping already: killing the roles now');
-    running.supervisor?.kill();
-    return;
-  }
+  if (stopping) return;
   stopping = true;
+  stopStartedAt = Date.now();
   await startup.catch(() => {}); // the startup step in hand finishes; run() starts nothing after it
   running.stopWatch?.();
   running.stopBanner?.();
@@ -158,8 +156,16 @@ async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
 
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
   process.on(signal, () => {
-    logger.info({ signal }, 'signal received');
-    void stop(0);
+    if (!stopping) {
+      logger.info({ signal }, 'signal received');
+      void stop(0);
+      return;
+    }
+    // One Ctrl-C in a terminal is two signals here: the terminal signals npm's whole process group,
+    // start.js included, and npm forwards its own. Only a later one means "stop now".
+    if (Date.now() - stopStartedAt < 1000) return;
+    logger.warn({ signal }, 'second signal: killing the roles now');
+    running.supervisor?.kill();
   });
 }
 startup = run().catch((error) => {

@@ -1,5 +1,5 @@
 // However `npm start` is stopped, nothing it started is left running: SIGINT to the npm process
-// (Ctrl-C reaches the whole process group from a terminal, `timeout -s INT` reaches npm only), npm
+// (`timeout -s INT` reaches npm only), Ctrl-C in a terminal (the whole process group), npm
 // killed with SIGKILL, and a process manager above npm killed with SIGKILL (npm survives that as an
 // orphan, so start.js must notice its launcher's parent is gone). SIGTERM is in start.test.ts.
 import assert from 'node:assert/strict';
@@ -34,6 +34,26 @@ describe('npm start stops the whole stack', () => {
     stack.child.kill('SIGINT');
     await stopsEverything(stack, 'SIGINT to npm');
     assert.equal((await stack.exited).code, 0);
+  });
+
+  it('on Ctrl-C in a terminal (SIGINT to the whole process group), letting every role stop gracefully', async () => {
+    stack = await startLocalStack({ group: true });
+    await stack.up();
+    await stack.waitForProcesses(wholeStack, 'whole stack running', 60_000);
+    // A terminal signals its foreground job's group: npm and start.js both get SIGINT, and npm
+    // forwards its own, so start.js sees two in a row that are one Ctrl-C, not a second one.
+    process.kill(-(stack.child.pid as number), 'SIGINT');
+    await stopsEverything(stack, 'SIGINT to the process group');
+    assert.equal((await stack.exited).code, 0);
+    const text = stack.lines.join('\n');
+    assert.doesNotMatch(text, /killing the roles now/);
+    for (const consumer of ['consumer-cleaned', 'consumer-raw']) {
+      assert.match(
+        text,
+        new RegExp(`"name":"${consumer}".*"msg":"daemon stopped"`),
+        `${consumer} stopped by itself`,
+      );
+    }
   });
 
   it('when the npm process is killed with SIGKILL', async () => {

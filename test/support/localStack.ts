@@ -5,7 +5,7 @@
 // start.js starts (and must stop) its own redis-server. The process tree is sampled while the
 // stack runs, so a test can show afterwards that nothing it started is left.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,6 +19,8 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 export interface LocalStackOptions {
   /** `npm`: the test's child is npm; `manager`: the child is a Node process whose child is npm. */
   via?: 'npm' | 'manager';
+  /** Start npm (or the manager) as the leader of its own process group, as a terminal runs a job. */
+  group?: boolean;
   /** A data directory to use (kept); by default a fresh one, removed by cleanup(). */
   dataDir?: string;
   env?: Record<string, string>;
@@ -86,10 +88,16 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     ...options.env,
   });
 
-  const child =
+  const spawnOptions: SpawnOptions = {
+    cwd: repo,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
+  };
+  const child: ChildProcess =
     options.via === 'manager'
-      ? spawn(process.execPath, ['-e', MANAGER], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] })
-      : spawn('npm', ['start', '--ignore-scripts'], { cwd: repo, env, stdio: ['ignore', 'pipe', 'pipe'] });
+      ? spawn(process.execPath, ['-e', MANAGER], spawnOptions)
+      : spawn('npm', ['start', '--ignore-scripts'], spawnOptions);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   );
