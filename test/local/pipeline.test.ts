@@ -10,11 +10,8 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Queue } from 'bullmq';
-import { Redis } from 'ioredis';
-import { RETRAIN_QUEUE } from '../../lib/redis.js';
 import { S3RVER_CREDENTIALS } from '../../local/s3StandIn.js';
-import { type LocalStack, startLocalStack, type UpLine } from '../support/localStack.js';
+import { type LocalStack, startLocalStack } from '../support/localStack.js';
 
 const brewstream = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -75,53 +72,24 @@ function predictForever(baseUrl: string) {
 
 describe('the pipeline end to end under npm start', () => {
   let stack: LocalStack;
-  let up: UpLine;
   let predictions: ReturnType<typeof predictForever>;
-  let redis: Redis;
-  let queue: Queue;
 
   before(async () => {
     stack = await startLocalStack();
     predictions = predictForever(stack.baseUrl);
-    up = await stack.up();
-    assert.ok(up.queuePrefix, 'the up line names the queue prefix');
-    redis = new Redis(up.redis, { maxRetriesPerRequest: null });
-    queue = new Queue(RETRAIN_QUEUE, { connection: redis, prefix: up.queuePrefix });
+    await stack.up();
   });
 
   after(async () => {
     await predictions?.stop();
-    await queue?.close();
-    redis?.disconnect();
     await stack?.cleanup();
   });
 
   const registry = async (): Promise<Registry> =>
     (await (await fetch(`${stack.baseUrl}/models`)).json()) as Registry;
-
-  /** No retrain waiting or running, and none started for a few seconds (late batches announce). */
-  const idle = async (timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    let quietSince = Date.now();
-    let last = '';
-    for (;;) {
-      const counts = await queue.getJobCounts(
-        'waiting',
-        'active',
-        'delayed',
-        'prioritized',
-        'completed',
-        'failed',
-      );
-      const busy = ['waiting', 'active', 'delayed', 'prioritized'].some((state) => (counts[state] ?? 0) > 0);
-      const seen = JSON.stringify(counts);
-      if (busy || seen !== last) quietSince = Date.now();
-      last = seen;
-      if (Date.now() - quietSince > 8000) return counts;
-      assert.ok(Date.now() < deadline, `the retrain queue never went idle: ${seen}`);
-      await sleep(500);
-    }
-  };
+  /** Rows in the cleaned table (one per beer id). */
+  const tableRows = async () =>
+    ((await (await fetch(`${stack.baseUrl}/table?limit=1`)).json()) as { total: number }).total;
 
   it('serves the first automatically trained model and prints the banner once', async () => {
     const banner = await stack.waitForLine(
@@ -153,13 +121,13 @@ describe('the pipeline end to end under npm start', () => {
   });
 
   it('retrains automatically on a second batch of new beers and records the decision', async () => {
-    await idle(300_000);
-    const before = await registry();
-    // The cleaned table (one row per beer id) before the new beers: all 325 of the replay.
-    const table = async () =>
-      ((await (await fetch(`${stack.baseUrl}/table?limit=1`)).json()) as { total: number }).total;
-    const rowsBefore = await table();
-    assert.equal(rowsBefore, 325);
+    // The replay is cleaned in full (the first model may have been trained on one shard's batch, and
+    // a retrain on the rest may still run: the new beers queue one more behind it).
+    for (let i = 0; (await tableRows()) !== 325; i += 1) {
+      assert.ok(i < 120, `the cleaned table never held the 325 replayed beers (${await tableRows()})`);
+      await sleep(500);
+    }
+    const rowsBefore = 325;
     const servedBefore = predictions.served();
 
     const producer = spawn(
@@ -177,13 +145,13 @@ describe('the pipeline end to end under npm start', () => {
     const code = await new Promise((resolve) => producer.once('exit', resolve));
     assert.equal(code, 0, 'the second batch was put');
 
-    // The new beers land on both shards in a batch or two each, so one retrain or more follows; the
-    // last covers all of them. Every one records its decision with the reason.
+    // The new beers land on both shards in a batch or two each, so one retrain or more reads them;
+    // the last reads all of them. Every one records its decision with the reason.
     const deadline = Date.now() + 300_000;
     let retrains: Version[] = [];
     for (;;) {
       const now = await registry();
-      retrains = now.models.filter((model) => !before.models.some((old) => old.version === model.version));
+      retrains = now.models.filter((model) => model.dataset.rows > rowsBefore);
       if (retrains.some((model) => model.dataset.rows === rowsBefore + SECOND_BATCH)) break;
       assert.ok(
         Date.now() < deadline,
@@ -192,7 +160,6 @@ describe('the pipeline end to end under npm start', () => {
       await sleep(1000);
     }
     for (const retrain of retrains) {
-      assert.ok(retrain.dataset.rows > rowsBefore, 'each retrain after the batch read new beers');
       assert.equal(typeof retrain.promoted, 'boolean');
       assert.match(retrain.reason, /^(promoted|not promoted)/, 'the decision is recorded with its reason');
     }
