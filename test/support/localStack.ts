@@ -109,7 +109,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   const seen = new Map<number, ProcessInfo>();
   const sample = () => {
     if (child.pid === undefined) return;
-    for (const info of descendants(child.pid)) if (!seen.has(info.pid)) seen.set(info.pid, info);
+    // The latest sample wins: a child caught between fork and exec still shows its parent's command.
+    for (const info of descendants(child.pid)) seen.set(info.pid, info);
   };
   const sampler = setInterval(sample, 500);
   sample();

@@ -1,6 +1,7 @@
 // The process tree under a pid, read from /proc (Linux, where the tests run), for tests that must
-// show a stack left nothing running. A pid is remembered with its command line, so a pid reused by
-// an unrelated process later is not mistaken for a survivor.
+// show a stack left nothing running. A process is known by its pid and its start time, so a pid
+// reused by an unrelated process later is not mistaken for a survivor (a command line is no
+// identity: a child shows its parent's between fork and exec, and redis-server retitles itself).
 import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ProcessInfo {
@@ -8,6 +9,8 @@ export interface ProcessInfo {
   ppid: number;
   /** The state letter of /proc/<pid>/stat: R, S, D, Z (zombie), ... */
   state: string;
+  /** Clock ticks after boot when it started (field 22 of /proc/<pid>/stat). */
+  startTime: string;
   command: string;
 }
 
@@ -15,9 +18,9 @@ function readProcess(pid: number): ProcessInfo | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // "pid (comm) state ppid ...": comm may hold spaces and parentheses, so split after the last ")".
-    const [state = '', ppid = '0'] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // from field 3, state
     const command = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
-    return { pid, ppid: Number(ppid), state, command };
+    return { pid, ppid: Number(fields[1]), state: fields[0] ?? '', startTime: fields[19] ?? '', command };
   } catch {
     return undefined; // gone between the listing and the read
   }
@@ -39,10 +42,10 @@ export function descendants(root: number): ProcessInfo[] {
   return found;
 }
 
-/** The remembered processes still running with the same command line (zombies do not count). */
+/** The remembered processes still running (the same pid and start time; zombies do not count). */
 export function stillRunning(seen: Iterable<ProcessInfo>): ProcessInfo[] {
   return [...seen].filter((info) => {
     const now = readProcess(info.pid);
-    return now !== undefined && now.state !== 'Z' && now.command === info.command;
+    return now !== undefined && now.state !== 'Z' && now.startTime === info.startTime;
   });
 }
