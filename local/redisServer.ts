@@ -6,7 +6,8 @@ const HOW_TO_INSTALL =
 
 /**
  * Uses the Redis at the URL when it answers; otherwise starts `redis-server` on the URL's port
- * (nothing kept on disk) and returns it so the caller can stop it; otherwise explains how to get one.
+ * (nothing kept on disk) and returns it so the caller can stop it (last); otherwise explains how to
+ * get one.
  */
 export async function ensureRedis(url: string): Promise<ChildProcess | undefined> {
   if (await redisAnswers(url)) return undefined;
@@ -17,12 +18,12 @@ export async function ensureRedis(url: string): Promise<ChildProcess | undefined
     throw new Error(`no Redis answers at ${url} and redis-server is not installed; ${HOW_TO_INSTALL}`);
   }
   const port = parsed.port || '6379';
+  // Its own process group: a Ctrl-C in the terminal signals npm start's group, and Redis must
+  // outlive the roles' graceful stop (their last checkpoints), so the caller stops it last.
   const child = spawn(
     'redis-server',
     ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: 'ignore', detached: true },
   );
   for (let i = 0; i < 100; i += 1) {
     if (await redisAnswers(url, 200)) return child;

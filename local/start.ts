@@ -1,6 +1,10 @@
 // `npm start`: the whole pipeline on one machine. Kinesis and S3 stand-ins on loopback with their
 // data kept under LOCAL_DATA_DIR, a Redis (the one at REDIS_URL, or one we start), the stream and
-// buckets, then every role as a supervised child process. Ctrl-C or SIGTERM stops it all.
+// buckets, then every role as a supervised child process; a banner once the first model is served.
+// It stops everything it started on SIGINT, SIGTERM or SIGHUP, or when whatever launched it is gone
+// (local/launcherWatch.ts). npm's start script execs this file, so npm's own signal forwarding
+// reaches it: under `sh -c` without exec, the shell would swallow the signal.
+import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,31 +12,57 @@ import { kinesisClient, s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { ensureBucket } from '../lib/s3.js';
-import { startKinesisStandIn } from './kinesisStandIn.js';
+import { announceFirstModel, localBaseUrl } from './banner.js';
+import { type StandIn, startKinesisStandIn } from './kinesisStandIn.js';
+import { watchLaunchers } from './launcherWatch.js';
+import { namespaceDefaults, namespaceId } from './namespace.js';
 import { ensureRedis } from './redisServer.js';
 import { LOCAL_ROLES } from './roles.js';
 import { startS3StandIn } from './s3StandIn.js';
 import { ensureStream } from './stream.js';
-import { supervise } from './supervisor.js';
+import { type Supervisor, supervise } from './supervisor.js';
 
 const dist = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const logger = createLogger('local');
+// A first model takes a minute or so (the replay, then training); after this, say where things are anyway.
+const NO_MODEL_NOTICE_MS = 120_000;
+
+/** What is running so far; stop() stops it in reverse order, so a stop during startup is safe. */
+const running: {
+  redis?: ChildProcess;
+  kinesis?: StandIn;
+  s3?: StandIn;
+  supervisor?: Supervisor;
+  stopBanner?: () => void;
+  stopWatch?: () => void;
+} = {};
+let stopping = false;
+let stopStartedAt = 0;
+let startup: Promise<void> = Promise.resolve();
 
 async function run(): Promise<void> {
+  running.stopWatch = watchLaunchers((gone) => {
+    logger.warn({ pid: gone.pid, parent: gone.parent }, 'the process that launched npm start is gone');
+    void stop(0);
+  });
   const config = loadConfig();
   const dataDir = path.resolve(config.local.dataDir);
-  const redis = await ensureRedis(config.redisUrl);
-  if (redis) logger.info({ redisUrl: config.redisUrl }, 'started redis-server (nothing kept on disk)');
+  const namespace = await namespaceId(dataDir);
+  running.redis = await ensureRedis(config.redisUrl);
+  if (running.redis)
+    logger.info({ redisUrl: config.redisUrl }, 'started redis-server (nothing kept on disk)');
+  if (stopping) return;
 
-  const kinesis = await startKinesisStandIn({
+  running.kinesis = await startKinesisStandIn({
     port: config.local.kinesisPort,
     dataDir: path.join(dataDir, 'kinesis'),
   });
-  const s3 = await startS3StandIn({ port: config.local.s3Port, dataDir: path.join(dataDir, 's3') });
+  running.s3 = await startS3StandIn({ port: config.local.s3Port, dataDir: path.join(dataDir, 's3') });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    AWS_ENDPOINT_URL_KINESIS: kinesis.endpoint,
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
+    ...namespaceDefaults(process.env, namespace),
+    AWS_ENDPOINT_URL_KINESIS: running.kinesis.endpoint,
+    AWS_ENDPOINT_URL_S3: running.s3.endpoint,
     AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'S3RVER',
     AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'S3RVER',
     AWS_REGION: config.aws.region,
@@ -47,13 +77,14 @@ async function run(): Promise<void> {
   const sc = s3Client(localConfig);
   for (const bucket of Object.values(config.buckets)) await ensureBucket(sc, bucket);
   sc.destroy();
+  if (stopping) return;
 
   const roles = LOCAL_ROLES.filter((role) => {
     const present = existsSync(path.join(dist, role.module));
     if (!present) logger.info({ role: role.name }, 'role not built yet: skipped');
     return present;
   });
-  const supervisor = supervise(
+  running.supervisor = supervise(
     roles.map((role) => ({
       name: role.name,
       command: process.execPath,
@@ -62,36 +93,83 @@ async function run(): Promise<void> {
     })),
     (line) => process.stdout.write(`${line}\n`),
   );
+  const baseUrl = localBaseUrl(config.server.host, config.server.port);
   logger.info(
     {
-      kinesis: kinesis.endpoint,
-      s3: s3.endpoint,
+      kinesis: running.kinesis.endpoint,
+      s3: running.s3.endpoint,
       redis: config.redisUrl,
       stream: `${config.streamName} (${shards} shards)`,
-      server: `http://${config.server.host}:${config.server.port}`,
+      server: baseUrl,
       dataDir,
+      namespace,
+      queuePrefix: localConfig.queuePrefix,
+      kclApplication: localConfig.consumer.applicationName,
       roles: roles.map((role) => role.name),
     },
-    'brewstream is up; Ctrl-C stops everything',
+    'brewstream is up; a banner follows once the first model is served; Ctrl-C stops everything',
   );
 
-  let stopping = false;
-  const stop = async (signal: NodeJS.Signals) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping roles');
-    await supervisor.stop();
-    await Promise.all([kinesis.close(), s3.close()]);
-    redis?.kill('SIGTERM');
-    logger.info('stopped');
-    process.exit(0);
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  if (roles.some((role) => role.name === 'server')) {
+    const { apiKeys, predictRequiresKey } = localConfig.server;
+    running.stopBanner = announceFirstModel({
+      where: { baseUrl, keys: apiKeys.length > 0, predictNeedsKey: predictRequiresKey && apiKeys.length > 0 },
+      apiKey: apiKeys[0],
+      startedAt: performance.timeOrigin,
+      noticeAfterMs: NO_MODEL_NOTICE_MS,
+      pollMs: 1000,
+      write: (text) => process.stdout.write(text),
+      onServed: (model, sinceStartMs) =>
+        logger.info(
+          { model, firstPredictionS: Math.round(sinceStartMs / 100) / 10 },
+          'first prediction served',
+        ),
+    });
+  }
 }
 
-run().catch((error) => {
+/** Stops what is running, in reverse order, then exits. */
+async function stop(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  stopStartedAt = Date.now();
+  await startup.catch(() => {}); // the startup step in hand finishes; run() starts nothing after it
+  running.stopWatch?.();
+  running.stopBanner?.();
+  logger.info('stopping roles');
+  await running.supervisor?.stop();
+  await Promise.all([running.kinesis?.close(), running.s3?.close()]);
+  if (running.redis) await stopChild(running.redis, 5000);
+  logger.info('stopped');
+  process.exit(code);
+}
+
+/** SIGTERM, then SIGKILL after the grace period; resolves when the child has exited. */
+async function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const killer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(killer);
+}
+
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    if (!stopping) {
+      logger.info({ signal }, 'signal received');
+      void stop(0);
+      return;
+    }
+    // One Ctrl-C in a terminal is two signals here: the terminal signals npm's whole process group,
+    // start.js included, and npm forwards its own. Only a later one means "stop now".
+    if (Date.now() - stopStartedAt < 1000) return;
+    logger.warn({ signal }, 'second signal: killing the roles now');
+    running.supervisor?.kill();
+  });
+}
+startup = run().catch((error) => {
   const err = error as Error & { problems?: string[] };
   logger.fatal(err.problems ? err.message : { err }, 'could not start');
-  process.exit(1);
+  void stop(1);
 });

@@ -16,7 +16,10 @@ export interface SupervisedRole {
 }
 
 export interface Supervisor {
+  /** SIGTERM to every role's process group, SIGKILL after the grace period; resolves when all are gone. */
   stop(graceMs?: number): Promise<void>;
+  /** SIGKILL to every role's process group now (a second Ctrl-C). */
+  kill(): void;
   pids(): number[];
 }
 
@@ -66,21 +69,38 @@ export function supervise(roles: SupervisedRole[], write: (line: string) => void
             child.exitCode !== null ? resolve() : child.once('exit', () => resolve()),
           ),
       );
+      const groups = [...running.values()].map((child) => child.pid).filter((pid) => pid !== undefined);
       signalAll(running, 'SIGTERM');
       const killer = setTimeout(() => signalAll(running, 'SIGKILL'), graceMs);
       await Promise.all(exits);
       clearTimeout(killer);
+      // A role's own children (a daemon's processors) share its group and may outlive it briefly.
+      for (let waited = 0; groups.some(groupAlive) && waited < 5000; waited += 100) await sleep(100);
+      for (const group of groups.filter(groupAlive)) signalGroup(group, 'SIGKILL');
     },
+    kill: () => signalAll(running, 'SIGKILL'),
   };
 }
 
-function signalAll(running: Map<string, ChildProcess>, signal: NodeJS.Signals): void {
-  for (const child of running.values()) {
-    if (child.pid === undefined) continue;
-    try {
-      process.kill(-child.pid, signal); // the whole process group
-    } catch {
-      // already gone
-    }
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+function groupAlive(group: number): boolean {
+  try {
+    process.kill(-group, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+function signalGroup(group: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-group, signal);
+  } catch {
+    // already gone
+  }
+}
+
+function signalAll(running: Map<string, ChildProcess>, signal: NodeJS.Signals): void {
+  for (const child of running.values()) if (child.pid !== undefined) signalGroup(child.pid, signal);
 }

@@ -16,6 +16,7 @@ import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
 import { loadTf } from '../../lib/tfjs.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
+import { NAMESPACE_FILE, namespaceDefaults } from '../../local/namespace.js';
 import { buildApp } from '../../server/app.js';
 import { KEY_COOKIE } from '../../server/plugins/auth.js';
 import { DASHBOARD_PATH } from '../../server/plugins/dashboard.js';
@@ -48,6 +49,13 @@ describe('docs/design.md names every contract the code defines', () => {
     documented(checkpointKey('<app>', '<stream>', '<shardId>'));
     documented(leaseKey('<app>', '<stream>'));
     documented(SHARD_END);
+  });
+
+  test("npm start's namespace file and the defaults it derives", () => {
+    documented(`<LOCAL_DATA_DIR>/${NAMESPACE_FILE}`);
+    const defaults = namespaceDefaults({}, '<id>');
+    documented(`\`QUEUE_PREFIX\` = \`${defaults.QUEUE_PREFIX}\``);
+    documented(`\`KCL_APPLICATION_NAME\` = \`${defaults.KCL_APPLICATION_NAME}\``);
   });
 
   describe('HTTP routes', () => {
