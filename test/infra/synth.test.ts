@@ -107,12 +107,14 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
       'package-lock.json',
       'package.json',
       'producer',
+      'scripts',
       'server',
       'test',
       'trainer',
       'tsconfig.json',
     ]);
     assert.ok(existsSync(path.join(out, image.source.directory, 'consumers', 'amazon', 'logback.xml')));
+    assert.ok(existsSync(path.join(out, image.source.directory, 'scripts', 'slim-node-modules.sh')));
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
