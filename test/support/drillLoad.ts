@@ -80,9 +80,11 @@ export function watchServer(port: number) {
       else if (firstOk !== undefined)
         failures.push(`${new Date().toISOString()} ${route}: ${response.status}`);
     } catch (error) {
-      failures.push(
-        `${new Date().toISOString()} ${route}: ${(error as Error).name} ${(error as Error).message}`,
-      );
+      // Before its first answer the server is still starting: a refused connection is not a failure.
+      if (firstOk !== undefined)
+        failures.push(
+          `${new Date().toISOString()} ${route}: ${(error as Error).name} ${(error as Error).message}`,
+        );
     }
   };
   const timer = setInterval(() => {
