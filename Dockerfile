@@ -39,17 +39,23 @@ RUN npm ci --omit=dev --no-audit --no-fund --no-update-notifier \
 # The template consumers/amazon/properties.ts reads (three levels up from dist/consumers/amazon),
 # and the jar step's script and pinned checksums.
 COPY consumers/amazon/consumer.properties consumers/amazon/kcl-jars.sh consumers/amazon/kcl-jars.sha256 consumers/amazon/
+# The tool the jar step downloads with, beside node_modules, where it finds aws-kcl's pom.xml.
+COPY scripts/pin-kcl-jars.js scripts/
 # The daemon's logging configuration, beside the properties template (consumers/amazon/main.ts).
 COPY consumers/amazon/logback.xml consumers/amazon/
 # Amazon's MultiLangDaemon jars, in one layer, into node_modules/aws-kcl/lib/jars where
 # consumers/amazon/amazonDaemon.ts looks at start, so the container needs no Maven access:
-#   KCL_JARS=fetch  (default) aws-kcl's kcl-bootstrap downloads them from Maven Central
+#   KCL_JARS=fetch  (default) downloaded from Maven Central (MAVEN_REPOSITORY: a mirror), each
+#                   checked against the SHA-1 published beside it
 #   KCL_JARS=dir    from consumers/amazon/jars/ in the build context (no Maven access needed)
 #   KCL_JARS=skip   none: `consumer` with KCL_DAEMON=amazon then stops at start and says so
-# fetch and dir check every jar against consumers/amazon/kcl-jars.sha256 and fail the build on a
-# missing, different or extra jar. The jars folder is mounted, not copied, so no other layer holds
-# them. Before the code is copied, so a code change does not download them again.
+# The jars must then match consumers/amazon/kcl-jars.sha256: the build fails on a missing, different
+# or extra jar. While that file pins nothing, dir fails, and fetch goes on with a warning (printed
+# here, recorded in the image, repeated by the consumer at start) and the lines to pin. The jars
+# folder is mounted, not copied, so no other layer holds them. Before the code is copied, so a
+# code change does not download them again.
 ARG KCL_JARS=fetch
+ARG MAVEN_REPOSITORY
 RUN --mount=type=bind,source=consumers/amazon/jars,target=/tmp/kcl-jars \
     sh consumers/amazon/kcl-jars.sh "$KCL_JARS" node_modules/aws-kcl/lib/jars /tmp/kcl-jars
 

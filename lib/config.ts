@@ -175,7 +175,7 @@ function read(env: Env) {
       maxRecordsPerPoll: r.int('KCL_MAX_RECORDS', 10_000, 1, 10_000),
       // Amazon's daemon only (maxLeasesForWorker); KCL's own default is no limit.
       maxLeasesPerWorker: r.int('KCL_MAX_LEASES_PER_WORKER', 2_147_483_647, 1, 2_147_483_647),
-      // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon via kcl-bootstrap (AWS).
+      // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon, java run by consumers/amazon (AWS).
       daemon: r.oneOf('KCL_DAEMON', 'local', ['local', 'amazon']),
       processorCommand: r.optionalString('KCL_PROCESSOR_COMMAND'),
       leaseTtlMs: r.int('KCL_LEASE_TTL_MS', 10_000, 500, 600_000),

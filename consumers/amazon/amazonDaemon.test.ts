@@ -7,7 +7,15 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError } from '../../lib/config.js';
-import { daemonArgs, jarsBuiltWith, noJarsProblem, runAmazonDaemon } from './amazonDaemon.js';
+import {
+  daemonArgs,
+  jarsBuiltWith,
+  noJarsProblem,
+  parseJarsRecord,
+  readJarsRecord,
+  runAmazonDaemon,
+  unpinnedJarsWarning,
+} from './amazonDaemon.js';
 
 let dir: string;
 let java: string;
@@ -56,10 +64,45 @@ describe('Amazon MultiLangDaemon launch', () => {
   });
 
   test('the reason for missing jars depends on how the image was built', () => {
-    assert.match(noJarsProblem('/j', undefined), /no MultiLangDaemon jars in \/j\. .*kcl-bootstrap/);
+    // Outside an image: the image's own download step, not a second way to fetch them.
+    assert.match(
+      noJarsProblem('/j', undefined),
+      /no MultiLangDaemon jars in \/j\. .*sh consumers\/amazon\/kcl-jars\.sh fetch \/j$/,
+    );
     assert.match(noJarsProblem('/j', 'fetch'), /image build put them there \(KCL_JARS=fetch\): rebuild/);
     assert.match(noJarsProblem('/j', 'skip'), /KCL_JARS=skip, so it has no MultiLangDaemon jars \(\/j\)/);
     assert.equal(jarsBuiltWith(path.join(dir, 'nowhere')), undefined);
+  });
+
+  test('reads how the jars were put in, and whether they were pinned, from the record', () => {
+    assert.deepEqual(parseJarsRecord('KCL_JARS=fetch\n'), { builtWith: 'fetch', pinned: true });
+    assert.deepEqual(parseJarsRecord('KCL_JARS=fetch\nKCL_JARS_PINNED=no\n'), {
+      builtWith: 'fetch',
+      pinned: false,
+    });
+    assert.deepEqual(parseJarsRecord('KCL_JARS=dir\n'), { builtWith: 'dir', pinned: true });
+    // Only the exact line unpins: a look-alike does not.
+    assert.equal(parseJarsRecord('KCL_JARS=fetch\nKCL_JARS_PINNED=nope\n').pinned, true);
+    assert.deepEqual(parseJarsRecord(''), { builtWith: undefined, pinned: true });
+
+    const jars = path.join(dir, 'unpinned');
+    mkdirSync(jars);
+    writeFileSync(path.join(jars, 'kcl-jars.txt'), 'KCL_JARS=fetch\nKCL_JARS_PINNED=no\n');
+    assert.deepEqual(readJarsRecord(jars), { builtWith: 'fetch', pinned: false });
+    assert.equal(jarsBuiltWith(jars), 'fetch', 'the second line leaves KCL_JARS as it was');
+    assert.equal(readJarsRecord(path.join(dir, 'nowhere')), undefined);
+  });
+
+  test('warns at start about unpinned jars only, saying what was checked and how to pin them', () => {
+    const warning = unpinnedJarsWarning('/j', { builtWith: 'fetch', pinned: false });
+    assert.ok(warning);
+    assert.match(warning, /jars in \/j are not pinned \(KCL_JARS_PINNED=no\)/);
+    assert.match(warning, /only against the SHA-1 Maven Central publishes/);
+    assert.match(warning, /npm run kcl-jars:pin/);
+    assert.match(warning, /rebuild the image/);
+    assert.equal(unpinnedJarsWarning('/j', { builtWith: 'fetch', pinned: true }), undefined);
+    assert.equal(unpinnedJarsWarning('/j', { builtWith: 'dir', pinned: true }), undefined);
+    assert.equal(unpinnedJarsWarning('/j', undefined), undefined, 'outside an image nothing is recorded');
   });
 
   test('runs MultiLangDaemon with every jar and the properties folder on the classpath', () => {

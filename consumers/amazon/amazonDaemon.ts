@@ -25,11 +25,41 @@ export function listJars(jarsDir: string): string[] {
   return existsSync(jarsDir) ? readdirSync(jarsDir).filter((f) => f.endsWith('.jar')) : [];
 }
 
+/** What the image build's jar step (consumers/amazon/kcl-jars.sh) recorded in kcl-jars.txt. */
+export interface JarsRecord {
+  /** KCL_JARS: fetch, dir or skip. */
+  builtWith: string | undefined;
+  /** false after a fetch while kcl-jars.sha256 pinned nothing (KCL_JARS_PINNED=no). */
+  pinned: boolean;
+}
+
+export function parseJarsRecord(text: string): JarsRecord {
+  return {
+    builtWith: /^KCL_JARS=(\w+)/m.exec(text)?.[1],
+    pinned: !/^KCL_JARS_PINNED=no$/m.test(text),
+  };
+}
+
+/** The jar step's record; undefined outside an image (no kcl-jars.txt). */
+export function readJarsRecord(jarsDir: string): JarsRecord | undefined {
+  const record = path.join(jarsDir, 'kcl-jars.txt');
+  return existsSync(record) ? parseJarsRecord(readFileSync(record, 'utf8')) : undefined;
+}
+
 /** The image build's KCL_JARS (fetch, dir or skip), recorded by kcl-jars.sh; undefined outside an image. */
 export function jarsBuiltWith(jarsDir: string): string | undefined {
-  const record = path.join(jarsDir, 'kcl-jars.txt');
-  if (!existsSync(record)) return undefined;
-  return /^KCL_JARS=(\w+)/m.exec(readFileSync(record, 'utf8'))?.[1];
+  return readJarsRecord(jarsDir)?.builtWith;
+}
+
+/** The start-up warning of an image whose jars were fetched while nothing was pinned; else undefined. */
+export function unpinnedJarsWarning(jarsDir: string, record: JarsRecord | undefined): string | undefined {
+  if (!record || record.pinned) return undefined;
+  return (
+    `the MultiLangDaemon jars in ${jarsDir} are not pinned (KCL_JARS_PINNED=no): the image build checked ` +
+    `each only against the SHA-1 Maven Central publishes beside it, an intact download but not a pinned ` +
+    `supply chain. To pin them: npm run kcl-jars:pin on a machine that reaches Maven Central, commit ` +
+    `consumers/amazon/kcl-jars.sha256, and rebuild the image (README.md "Container image").`
+  );
 }
 
 /** Why the Amazon path cannot start without jars, and what to do, by how the image was built. */
@@ -44,8 +74,8 @@ export function noJarsProblem(jarsDir: string, builtWith: string | undefined): s
     return `KCL_DAEMON=amazon: no MultiLangDaemon jars in ${jarsDir}, though the image build put them there (KCL_JARS=${builtWith}): rebuild the image.`;
   return (
     `KCL_DAEMON=amazon: no MultiLangDaemon jars in ${jarsDir}. The image build puts them there (Dockerfile, ` +
-    `KCL_JARS); outside an image download them with: node node_modules/aws-kcl/bin/kcl-bootstrap ` +
-    `--properties consumers/amazon/consumer.properties --java "$(command -v java)"`
+    `KCL_JARS); outside an image download them the same way, from the repository's folder: ` +
+    `sh consumers/amazon/kcl-jars.sh fetch ${jarsDir}`
   );
 }
 

@@ -9,10 +9,11 @@ import { applicationName, consumerName, processorCommand } from '../application.
 import {
   daemonArgs,
   defaultJarsDir,
-  jarsBuiltWith,
   javaExecutable,
   listJars,
+  readJarsRecord,
   runAmazonDaemon,
+  unpinnedJarsWarning,
 } from './amazonDaemon.js';
 import { logbackConfiguration, renderProperties } from './properties.js';
 
@@ -30,10 +31,14 @@ export async function main(args: string[]): Promise<void> {
   );
   const jarsDir = defaultJarsDir();
   const javaArgs = daemonArgs(jarsDir, file, logbackConfiguration);
+  const record = readJarsRecord(jarsDir);
   logger.info(
-    { properties: file, jars: listJars(jarsDir).length, kclJars: jarsBuiltWith(jarsDir) ?? 'not recorded' },
+    { properties: file, jars: listJars(jarsDir).length, kclJars: record?.builtWith ?? 'not recorded' },
     'starting Amazon MultiLangDaemon',
   );
+  // Once per start: an image built before the jars were pinned says so where its logs are read.
+  const unpinned = unpinnedJarsWarning(jarsDir, record);
+  if (unpinned) logger.warn({ kclJarsPinned: false }, unpinned);
   await runAmazonDaemon({ java: javaExecutable(), args: javaArgs });
   logger.info('MultiLangDaemon stopped');
 }

@@ -45,7 +45,7 @@ export function imageContextExcludes(compiledFolders: string[]): string[] {
   return ['*', ...needed.map((name) => `!${name}`)];
 }
 
-/** Outside the compiled folders, what the Dockerfile copies: scripts/slim-node-modules.sh. */
+/** Outside the compiled folders, what the Dockerfile copies: scripts/slim-node-modules.sh and the jar step's pin-kcl-jars.js. */
 export const IMAGE_EXTRAS = ['scripts'];
 
 /** The folders tsconfig.json compiles (its include list). */

@@ -188,12 +188,41 @@ describe('Dockerfile', () => {
     assert.ok(source && existsSync(path.join(repo, source)), `the mounted folder ${source} exists`);
 
     const at = runtime.indexOf(step);
-    const copiedBefore = withWorkdir()
-      .slice(0, at)
-      .filter(({ instruction }) => instruction.getKeyword() === 'COPY')
-      .flatMap(({ instruction, workdir }) => [...copied(instruction, workdir).keys()]);
+    const stepWorkdir = withWorkdir()[at]?.workdir ?? '';
+    /** Where each file copied before the jar step lands in the image. */
+    const copiedBefore = new Map(
+      withWorkdir()
+        .slice(0, at)
+        .filter(
+          ({ instruction }) => instruction.getKeyword() === 'COPY' && !(instruction as Copy).getFromFlag(),
+        )
+        .flatMap(({ instruction, workdir }) => [...copied(instruction, workdir)]),
+    );
     for (const file of ['consumers/amazon/kcl-jars.sh', 'consumers/amazon/kcl-jars.sha256'])
-      assert.ok(copiedBefore.includes(file), `${file} is in the image before the jar step`);
+      assert.ok(copiedBefore.has(file), `${file} is in the image before the jar step`);
+    // kcl-jars.sh runs the pin tool from ../../scripts beside itself (fetch downloads with it), and
+    // the tool finds aws-kcl in the node_modules beside its own folder: the jar step's /app.
+    const script = copiedBefore.get('consumers/amazon/kcl-jars.sh') ?? '';
+    const tool = path.posix.resolve(path.posix.dirname(script), '..', '..', 'scripts', 'pin-kcl-jars.js');
+    assert.equal(
+      copiedBefore.get('scripts/pin-kcl-jars.js'),
+      tool,
+      'the pin tool is where kcl-jars.sh looks',
+    );
+    assert.ok(existsSync(path.join(repo, 'scripts', 'pin-kcl-jars.js')));
+    const install = withWorkdir()
+      .slice(0, at)
+      .findLast(
+        ({ instruction }) =>
+          instruction.getKeyword() === 'RUN' && /npm ci/.test(instruction.getArgumentsContent() ?? ''),
+      );
+    assert.ok(install, 'node_modules is installed before the jar step');
+    assert.equal(install.workdir, stepWorkdir, 'the jar step runs where node_modules is');
+    assert.equal(
+      path.posix.dirname(path.posix.dirname(tool)),
+      install.workdir,
+      'the tool sits beside node_modules',
+    );
     const dist = runtime.findIndex((i) => i.getKeyword() === 'COPY' && words(i).includes('/app/dist'));
     assert.ok(dist > at, 'the code is copied after the jars, so a code change does not fetch them again');
   });
@@ -277,6 +306,7 @@ describe('.dockerignore', () => {
       return [];
     });
     assert.ok(sources.includes('scripts/slim-node-modules.sh'));
+    assert.ok(sources.includes('scripts/pin-kcl-jars.js'));
     for (const source of sources.filter((p) => p !== '.'))
       assert.ok(allowed.includes(source.split('/')[0] ?? ''), `${source} reaches cdk deploy's build context`);
   });

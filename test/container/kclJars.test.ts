@@ -1,10 +1,18 @@
-// The image's jar step (consumers/amazon/kcl-jars.sh) and the tool that pins the jars' checksums
-// (scripts/pin-kcl-jars.js), run as real child processes on fake jars: Maven Central cannot be
-// reached here, so a local HTTP server stands in for it.
+// The image's jar step (consumers/amazon/kcl-jars.sh) and the tool it downloads with, which also
+// pins the jars' checksums (scripts/pin-kcl-jars.js), run as real child processes on fake jars:
+// Maven Central cannot be reached here, so a local HTTP server stands in for it (MAVEN_REPOSITORY).
 import assert from 'node:assert/strict';
 import { execFile, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -12,10 +20,12 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { freePort } from '../support/ports.js';
 
 // This file runs as dist/test/container/kclJars.test.js.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const script = path.join(repo, 'consumers', 'amazon', 'kcl-jars.sh');
+const pinTool = path.join(repo, 'scripts', 'pin-kcl-jars.js');
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
 const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
@@ -27,7 +37,7 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 
 /** A fresh folder under the test's temporary one. */
 let folders = 0;
-function folder(files: Record<string, string> = {}): string {
+function folder(files: Record<string, string | Buffer> = {}): string {
   const made = path.join(dir, `f${++folders}`);
   mkdirSync(made);
   for (const [name, content] of Object.entries(files)) writeFileSync(path.join(made, name), content);
@@ -41,22 +51,69 @@ function pinFile(lines: string[]): string {
   return file;
 }
 
+/** The jar step for the modes that download nothing. */
 function jarStep(pins: string, ...args: string[]) {
-  return jarStepIn(undefined, {}, pins, ...args);
-}
-
-/** The jar step run from cwd (where it finds node_modules/aws-kcl), with extra environment. */
-function jarStepIn(cwd: string | undefined, env: Record<string, string>, pins: string, ...args: string[]) {
   const result = spawnSync('sh', [script, ...args], {
-    cwd,
     encoding: 'utf8',
-    env: { ...process.env, ...env, KCL_JARS_SHA256: pins },
+    env: { ...process.env, KCL_JARS_SHA256: pins },
   });
   return { status: result.status, out: `${result.stdout}${result.stderr}` };
 }
 
+/**
+ * A child process that may download: asynchronous, as the stand-in repository answers from this
+ * process's event loop. Bounded: 79 small fake jars take about a second.
+ */
+async function run(file: string, args: string[], env: Record<string, string>) {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(file, args, {
+      cwd: repo,
+      env: { ...process.env, ...env },
+      timeout: 60_000,
+    });
+    return { status: 0, stdout, stderr, out: `${stdout}${stderr}` };
+  } catch (error) {
+    const failed = error as { code?: number; stdout?: string; stderr?: string };
+    const [stdout, stderr] = [failed.stdout ?? '', failed.stderr ?? ''];
+    return { status: failed.code ?? 1, stdout, stderr, out: `${stdout}${stderr}` };
+  }
+}
+
 const jars = { 'a-1.0.jar': 'jar a', 'b-2.0.jar': 'jar b' };
 const goodPins = () => Object.entries(jars).map(([name, content]) => `${sha256(content)}  ${name}`);
+
+// The stand-in for Maven Central: any .jar path is served (a small fake jar, its content named
+// after its path) with a .sha1 beside it, published wrong for the paths in `tampered`. `served`
+// keeps each jar served since it was last cleared, so a test knows what the tools downloaded.
+let server: Server;
+let repository: string;
+const served = new Map<string, Buffer>();
+const tampered = new Set<string>();
+before(async () => {
+  server = createServer((request, response) => {
+    const url = request.url ?? '';
+    const jarPath = url.replace(/\.sha1$/, '');
+    if (!jarPath.endsWith('.jar')) {
+      response.writeHead(404).end();
+      return;
+    }
+    const content = Buffer.from(`fake jar at ${jarPath}`);
+    if (url.endsWith('.sha1')) {
+      const published = tampered.has(jarPath) ? sha1('something else') : sha1(content);
+      response.end(`${published}  ${path.posix.basename(jarPath)}\n`);
+    } else {
+      served.set(jarPath, content);
+      response.end(content);
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  repository = `http://127.0.0.1:${(server.address() as AddressInfo).port}/maven2`;
+});
+after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+/** The jars last served, by file name. */
+const servedJars = () =>
+  new Map([...served].map(([jarPath, content]) => [path.posix.basename(jarPath), content]));
 
 describe('the image jar step (kcl-jars.sh)', () => {
   it('accepts jars that match every pinned checksum', () => {
@@ -84,14 +141,21 @@ describe('the image jar step (kcl-jars.sh)', () => {
     assert.match(out, /c-3\.0\.jar is in .* but not pinned/);
   });
 
-  it('refuses a pin file with no checksums instead of skipping the check, and says how to fill it', () => {
-    for (const mode of ['verify', 'fetch']) {
-      const { status, out } = jarStep(pinFile([]), mode, folder(jars));
+  it('verify and dir refuse a pin file with no checksums (nothing to check supplied jars against)', () => {
+    for (const args of [
+      ['verify', folder(jars)],
+      ['dir', path.join(folder(), 'j'), folder(jars)],
+    ]) {
+      const { status, out } = jarStep(pinFile([]), ...args);
+      const mode = args[0];
       assert.equal(status, 1, mode);
       assert.match(out, /pins no checksums yet/, mode);
       assert.match(out, /npm run kcl-jars:pin/, mode);
-      assert.doesNotMatch(out, /downloaded/, `${mode} downloads nothing`);
+      assert.match(out, /KCL_JARS=fetch/, `${mode}: names the build that works without pins`);
     }
+    const into = path.join(folder(), 'j');
+    jarStep(pinFile([]), 'dir', into, folder(jars));
+    assert.ok(!existsSync(into), 'dir copies nothing before the check');
   });
 
   it('refuses a pin line that is not "<sha256>  <name>.jar"', () => {
@@ -131,59 +195,143 @@ describe('the image jar step (kcl-jars.sh)', () => {
     assert.match(out, /cannot run in this image/);
   });
 
-  describe('fetch, with a stand-in kcl-bootstrap (Maven Central is not reachable here)', () => {
-    /** An app folder whose node_modules/aws-kcl/bin/kcl-bootstrap records its arguments and
-     * writes the jars into --jar-path, or fails like the real one without network. */
-    function app(behaviour: 'download' | 'fail'): { cwd: string; env: Record<string, string> } {
-      const cwd = folder();
-      const bin = path.join(cwd, 'node_modules', 'aws-kcl', 'bin');
-      mkdirSync(bin, { recursive: true });
-      writeFileSync(
-        path.join(bin, 'kcl-bootstrap'),
-        `const fs = require('node:fs'), path = require('node:path');
-const args = process.argv.slice(2);
-fs.writeFileSync(${JSON.stringify(path.join(cwd, 'args.json'))}, JSON.stringify(args));
-if (${JSON.stringify(behaviour)} === 'fail') { console.error('getaddrinfo ENOTFOUND repo1.maven.org'); process.exit(1); }
-const into = args[args.indexOf('--jar-path') + 1];
-for (const [name, content] of Object.entries(${JSON.stringify(jars)})) fs.writeFileSync(path.join(into, name), content);
-`,
+  describe('fetch, from the stand-in Maven Central', () => {
+    /** Every jar of the pom as the stand-in serves it, by file name: learnt by one download. */
+    let pomJars: Map<string, Buffer>;
+    before(async () => {
+      served.clear();
+      tampered.clear();
+      const learnt = await run(process.execPath, [pinTool, '--out', path.join(folder(), 'learn')], {
+        MAVEN_REPOSITORY: repository,
+      });
+      assert.equal(learnt.status, 0, learnt.out);
+      pomJars = servedJars();
+      assert.ok(pomJars.size > 50, 'the pom lists the daemon and its dependencies');
+    });
+
+    /** Pin lines for the stand-in's jars, computed here from what it serves. */
+    const pinsOf = (content: Map<string, Buffer>) =>
+      [...content].map(([name, data]) => `${sha256(data)}  ${name}`);
+
+    const fetchInto = (pins: string, env: Record<string, string> = {}) => {
+      const into = path.join(folder(), 'lib', 'jars');
+      return run('sh', [script, 'fetch', into], {
+        KCL_JARS_SHA256: pins,
+        MAVEN_REPOSITORY: repository,
+        ...env,
+      }).then((result) => ({ ...result, into }));
+    };
+
+    /** The folder holds exactly these jars with this content, besides the record. */
+    function assertJars(into: string, expected: Map<string, Buffer>) {
+      assert.deepEqual(
+        readdirSync(into).sort(),
+        [...expected.keys(), 'kcl-jars.txt'].sort(),
+        'every jar of the pom and the record, nothing else',
       );
-      // kcl-bootstrap wants a java even only to download; the image has one, this test a stand-in.
-      const javaBin = path.join(cwd, 'java-bin');
-      mkdirSync(javaBin);
-      writeFileSync(path.join(javaBin, 'java'), '#!/bin/sh\nexit 0\n', { mode: 0o755 });
-      return { cwd, env: { PATH: `${javaBin}${path.delimiter}${process.env.PATH}` } };
+      for (const [name, content] of expected)
+        assert.ok(readFileSync(path.join(into, name)).equals(content), `${name} is the jar served`);
     }
 
-    it('downloads with kcl-bootstrap into the jars folder, checks the jars and records KCL_JARS=fetch', () => {
-      const { cwd, env } = app('download');
-      const { status, out } = jarStepIn(cwd, env, pinFile(goodPins()), 'fetch', 'lib/jars');
+    it('pins filled and matching: downloads every jar, checks them and records KCL_JARS=fetch', async () => {
+      tampered.clear();
+      const { status, out, into } = await fetchInto(pinFile(pinsOf(pomJars)));
       assert.equal(status, 0, out);
-      const args: string[] = JSON.parse(readFileSync(path.join(cwd, 'args.json'), 'utf8'));
-      assert.equal(args[args.indexOf('--jar-path') + 1], 'lib/jars');
-      assert.equal(
-        args[args.indexOf('--properties') + 1],
-        path.join(repo, 'consumers', 'amazon', 'consumer.properties'),
+      assertJars(into, pomJars);
+      assert.equal(readFileSync(path.join(into, 'kcl-jars.txt'), 'utf8'), 'KCL_JARS=fetch\n');
+      assert.match(out, new RegExp(`${pomJars.size} jars match .*kcl-jars\\.sha256`));
+      assert.doesNotMatch(out, /WARNING|NOT PINNED/);
+      assert.deepEqual(
+        readdirSync(path.dirname(into)),
+        ['jars'],
+        'the download left no staging folder behind',
       );
-      assert.equal(args[args.indexOf('--java') + 1], path.join(cwd, 'java-bin', 'java'));
-      assert.ok(!args.includes('-e'), 'only downloads: our launcher runs java itself');
-      assert.equal(readFileSync(path.join(cwd, 'lib', 'jars', 'kcl-jars.txt'), 'utf8'), 'KCL_JARS=fetch\n');
     });
 
-    it('fails when a downloaded jar differs from its pin', () => {
-      const { cwd, env } = app('download');
-      const pins = [goodPins()[0] ?? '', `${sha256('other')}  b-2.0.jar`];
-      const { status, out } = jarStepIn(cwd, env, pinFile(pins), 'fetch', 'lib/jars');
+    it('pins filled, one jar different: fails naming it, and records nothing', async () => {
+      tampered.clear();
+      const [victim, ...others] = pinsOf(pomJars);
+      assert.ok(victim);
+      const name = victim.split('  ')[1] ?? '';
+      const { status, out, into } = await fetchInto(
+        pinFile([`${sha256('pinned other')}  ${name}`, ...others]),
+      );
       assert.equal(status, 1);
-      assert.match(out, /b-2\.0\.jar: FAILED/);
+      assert.match(out, new RegExp(`${name.replaceAll('.', '\\.')}: FAILED`));
+      assert.equal(out.match(/: FAILED/g)?.length, 1, 'only that jar');
+      assert.match(out, /do not match/);
+      assert.match(out, /npm run kcl-jars:pin/, 'says how to pin again after an aws-kcl upgrade');
+      assert.ok(!existsSync(path.join(into, 'kcl-jars.txt')), 'no record: the build failed');
     });
 
-    it('says what to do when Maven Central cannot be reached', () => {
-      const { cwd, env } = app('fail');
-      const { status, out } = jarStepIn(cwd, env, pinFile(goodPins()), 'fetch', 'lib/jars');
+    it('pins filled but one pom jar unpinned: fails naming it (an aws-kcl upgrade not pinned again)', async () => {
+      tampered.clear();
+      const [dropped, ...kept] = pinsOf(pomJars);
+      const name = dropped?.split('  ')[1] ?? '';
+      const { status, out } = await fetchInto(pinFile(kept));
       assert.equal(status, 1);
-      assert.match(out, /could not download the jars from Maven Central/);
-      assert.match(out, /KCL_JARS=dir/);
+      assert.match(out, new RegExp(`${name.replaceAll('.', '\\.')} is in .* but not pinned`));
+    });
+
+    it('pins NOT filled: checks each jar against the published SHA-1, warns, prints the pin lines and records KCL_JARS_PINNED=no', async () => {
+      tampered.clear();
+      const { status, stdout, stderr, into } = await fetchInto(pinFile([]));
+      assert.equal(status, 0, `${stdout}${stderr}`);
+      assertJars(into, pomJars);
+      assert.equal(
+        readFileSync(path.join(into, 'kcl-jars.txt'), 'utf8'),
+        'KCL_JARS=fetch\nKCL_JARS_PINNED=no\n',
+      );
+      // The warning goes to stderr, where a build's log always shows it.
+      assert.match(stderr, /WARNING: THE KCL JARS ARE NOT PINNED/);
+      assert.match(stderr, /only against the SHA-1 Maven Central\s+(kcl-jars: )?publishes/);
+      assert.match(stderr, /no pinned supply chain/);
+      assert.match(stderr, /npm ci && npm run kcl-jars:pin/);
+      assert.match(stderr, /commit consumers\/amazon\/kcl-jars\.sha256/);
+      const printed = new Set(stderr.split('\n'));
+      for (const line of pinsOf(pomJars)) assert.ok(printed.has(line), `the pin line ${line} is printed`);
+      assert.match(
+        `${stdout}${stderr}`,
+        new RegExp(`${pomJars.size} jars match the SHA-256 computed from the download`),
+      );
+    });
+
+    it('a published SHA-1 that differs fails the build, naming the jar, and puts nothing in', async () => {
+      const victim = [...served.keys()].find((p) =>
+        p.includes('/software/amazon/kinesis/amazon-kinesis-client/'),
+      );
+      assert.ok(victim);
+      tampered.clear();
+      tampered.add(victim);
+      try {
+        // Pinned or not: the SHA-1 check comes first, and the unpinned build relies on it alone.
+        for (const pins of [pinFile([]), pinFile(pinsOf(pomJars))]) {
+          const { status, out, into } = await fetchInto(pins);
+          assert.equal(status, 1);
+          assert.match(
+            out,
+            new RegExp(
+              `${path.posix.basename(victim).replaceAll('.', '\\.')}: SHA-1 [0-9a-f]{40} differs from the published`,
+            ),
+          );
+          assert.match(out, /none was put in/);
+          assert.ok(!existsSync(into), 'no jar, no record');
+          assert.deepEqual(readdirSync(path.dirname(into)), [], 'no staging folder left behind');
+        }
+      } finally {
+        tampered.clear();
+      }
+    });
+
+    it('Maven Central unreachable: a clear message naming KCL_JARS=dir and skip, nothing put in', async () => {
+      const closed = `http://127.0.0.1:${await freePort()}/maven2`;
+      const { status, out, into } = await fetchInto(pinFile([]), { MAVEN_REPOSITORY: closed });
+      assert.equal(status, 1);
+      assert.match(out, new RegExp(`the Maven repository ${closed} cannot be reached from this build`));
+      assert.match(out, /ECONNREFUSED/, 'the network error itself, not hidden');
+      assert.match(out, /--build-arg KCL_JARS=dir/);
+      assert.match(out, /--build-arg KCL_JARS=skip/);
+      assert.ok(!existsSync(into));
     });
   });
 
@@ -195,53 +343,14 @@ for (const [name, content] of Object.entries(${JSON.stringify(jars)})) fs.writeF
 });
 
 describe('pinning the jars (npm run kcl-jars:pin)', () => {
-  let server: Server;
-  let repository: string;
-  const served = new Map<string, Buffer>();
-  /** Jar paths whose .sha1 the stand-in publishes wrong. */
-  const tampered = new Set<string>();
-
-  before(async () => {
-    server = createServer((request, response) => {
-      const url = request.url ?? '';
-      const jarPath = url.replace(/\.sha1$/, '');
-      if (!jarPath.endsWith('.jar')) {
-        response.writeHead(404).end();
-        return;
-      }
-      const content = Buffer.from(`fake jar at ${jarPath}`);
-      if (url.endsWith('.sha1')) {
-        const published = tampered.has(jarPath) ? sha1('something else') : sha1(content);
-        response.end(`${published}  ${path.posix.basename(jarPath)}\n`);
-      } else {
-        served.set(jarPath, content);
-        response.end(content);
-      }
-    });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    repository = `http://127.0.0.1:${(server.address() as AddressInfo).port}/maven2`;
-  });
-  after(() => new Promise<void>((resolve) => server.close(() => resolve())));
-
-  // Asynchronous: the stand-in repository answers from this process's event loop.
-  const pin = async (out: string) => {
-    try {
-      const { stdout, stderr } = await promisify(execFile)(
-        process.execPath,
-        [path.join(repo, 'scripts', 'pin-kcl-jars.js'), '--out', out],
-        { cwd: repo, env: { ...process.env, MAVEN_REPOSITORY: repository }, timeout: 60_000 },
-      );
-      return { status: 0, stdout, stderr };
-    } catch (error) {
-      const failed = error as { code?: number; stdout?: string; stderr?: string };
-      return { status: failed.code ?? 1, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-    }
-  };
+  const pin = (...args: string[]) =>
+    run(process.execPath, [pinTool, ...args], { MAVEN_REPOSITORY: repository });
 
   it('pins the SHA-256 of every jar in aws-kcl pom.xml, which the jar step then accepts', async () => {
     served.clear();
     const out = path.join(folder(), 'kcl-jars.sha256');
-    const result = await pin(out);
+    tampered.clear();
+    const result = await pin('--out', out);
     assert.equal(result.status, 0, result.stderr);
 
     const pom = readFileSync(path.join(repo, 'node_modules', 'aws-kcl', 'pom.xml'), 'utf8');
@@ -281,17 +390,44 @@ describe('pinning the jars (npm run kcl-jars:pin)', () => {
     served.clear();
     tampered.clear();
     // The first pass learns the paths; the second publishes a wrong SHA-1 for one of them.
-    assert.equal((await pin(path.join(folder(), 'learn'))).status, 0);
+    assert.equal((await pin('--out', path.join(folder(), 'learn'))).status, 0);
     const jarPath = [...served.keys()].find((p) => p.includes(victim));
     assert.ok(jarPath);
     tampered.add(jarPath);
     const out = path.join(folder(), 'kcl-jars.sha256');
-    const result = await pin(out);
+    const jarsDir = path.join(folder(), 'jars');
+    const result = await pin('--out', out, '--jars-dir', jarsDir);
+    tampered.clear();
     assert.equal(result.status, 1);
     assert.match(
       result.stderr,
       new RegExp(`${path.posix.basename(jarPath).replaceAll('.', '\\.')}: SHA-1 [0-9a-f]{40} differs`),
     );
-    assert.ok(!existsSync(out), 'nothing is written');
+    assert.ok(!existsSync(out), 'no pin file is written');
+    assert.ok(!existsSync(jarsDir), 'no jar is written');
+    assert.deepEqual(readdirSync(path.dirname(jarsDir)), [], 'no staging folder left behind');
+  });
+
+  it('--jars-dir: also writes each verified jar into the folder', async () => {
+    served.clear();
+    tampered.clear();
+    const out = path.join(folder(), 'kcl-jars.sha256');
+    const jarsDir = path.join(folder(), 'deep', 'jars');
+    const result = await pin('--out', out, '--jars-dir', jarsDir);
+    assert.equal(result.status, 0, result.stderr);
+    const expected = servedJars();
+    assert.deepEqual(readdirSync(jarsDir).sort(), [...expected.keys()].sort());
+    for (const [name, content] of expected)
+      assert.ok(readFileSync(path.join(jarsDir, name)).equals(content), `${name} is the jar served`);
+    assert.match(result.stdout, new RegExp(`${expected.size} jars from .* their SHA-256 in .* the jars in `));
+  });
+
+  it('an unknown option is an error with the usage, and writes nothing', async () => {
+    const jarsDir = path.join(folder(), 'jars');
+    const result = await pin('--jar-dir', jarsDir);
+    assert.equal(result.status, 2);
+    assert.ok(!existsSync(jarsDir));
+    assert.match(result.stderr, /Unknown option '--jar-dir'/);
+    assert.match(result.stderr, /usage: pin-kcl-jars\.js \[--out FILE\] \[--jars-dir DIR\]/);
   });
 });

@@ -1,13 +1,16 @@
 // The container image, built and run here (npm run test:image; not part of npm test: it needs root,
 // buildah and podman, and minutes). scripts/image-base.sh makes the node:<major>-bookworm-slim base
 // from Debian's packages and npm (no container registry is reachable), buildah builds the
-// Dockerfile as written with KCL_JARS=skip (Maven Central is not reachable either), and each role
+// Dockerfile as written with KCL_JARS=skip (Maven Central is not reachable either; the jar step is
+// built alone from a folder and from a stand-in repository), and each role
 // runs in its own container on the host network against the stand-ins of test/support/stack.ts
 // and the shared Redis, under fresh names. The image's size and build time are reported.
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -417,7 +420,7 @@ describe('the container image', { skip }, () => {
     );
   });
 
-  describe('the jar step, on fake jars supplied from a folder (KCL_JARS=dir)', () => {
+  describe('the jar step alone, on fake jars: from a folder (KCL_JARS=dir) or a stand-in repository (fetch)', () => {
     const fakeJars = { 'fake-daemon-1.0.jar': 'not really a jar', 'fake-dependency-2.0.jar': 'nor this' };
     const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -501,15 +504,95 @@ describe('the container image', { skip }, () => {
       }
     });
 
-    it('the default build (fetch) stops before downloading anything while nothing is pinned', async () => {
-      const ran = await buildJars(
-        context('unpinned', {}, []),
-        `localhost/brewstream-jars:${id}-fetch`,
-        'fetch',
+    it('the default build (fetch) with nothing pinned and Maven unreachable stops at the jar step, saying how to build without it', async () => {
+      // A closed port: the build (chroot isolation) shares the host's network, as its npm ci shows.
+      const closed = `http://127.0.0.1:${await freePort()}/maven2`;
+      const ran = await run(
+        'buildah',
+        buildArgs(
+          context('unreachable', {}, []),
+          `localhost/brewstream-jars:${id}-unreachable`,
+          ['KCL_JARS=fetch', `MAVEN_REPOSITORY=${closed}`],
+          'dependencies',
+        ),
+        20 * 60_000,
       );
       assert.notEqual(ran.code, 0, 'the build fails');
-      assert.match(ran.stderr + ran.stdout, /pins no checksums yet/);
-      assert.doesNotMatch(ran.stdout, /downloaded\./, 'kcl-bootstrap did not run');
+      assert.match(ran.stderr + ran.stdout, /cannot be reached from this build/);
+      assert.match(ran.stderr + ran.stdout, /--build-arg KCL_JARS=dir/);
+    });
+
+    it('the default build (fetch) with nothing pinned puts in what the repository serves, with a warning and KCL_JARS_PINNED=no', async () => {
+      // A stand-in repository on the host's loopback, which the build shares: every .jar path is
+      // a small fake jar, with its SHA-1 beside it.
+      const standIn = createServer((request, response) => {
+        const url = request.url ?? '';
+        const jarPath = url.replace(/\.sha1$/, '');
+        if (!jarPath.endsWith('.jar')) {
+          response.writeHead(404).end();
+          return;
+        }
+        const content = Buffer.from(`fake jar at ${jarPath}`);
+        response.end(url.endsWith('.sha1') ? createHash('sha1').update(content).digest('hex') : content);
+      });
+      await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
+      const repository = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}/maven2`;
+      const tag = `localhost/brewstream-jars:${id}-unpinned`;
+      try {
+        const ran = await run(
+          'buildah',
+          buildArgs(
+            context('unpinned', {}, []),
+            tag,
+            ['KCL_JARS=fetch', `MAVEN_REPOSITORY=${repository}`],
+            'dependencies',
+          ),
+          20 * 60_000,
+        );
+        assert.equal(ran.code, 0, failed('buildah bud --target dependencies (fetch, unpinned)', ran));
+        assert.match(ran.stderr + ran.stdout, /WARNING: THE KCL JARS ARE NOT PINNED/);
+        const record = await run(
+          'podman',
+          [
+            'run',
+            '--rm',
+            '--network',
+            'none',
+            '--entrypoint',
+            'cat',
+            tag,
+            '/app/node_modules/aws-kcl/lib/jars/kcl-jars.txt',
+          ],
+          60_000,
+        );
+        assert.equal(record.stdout, 'KCL_JARS=fetch\nKCL_JARS_PINNED=no\n');
+        const listed = await run(
+          'podman',
+          [
+            'run',
+            '--rm',
+            '--network',
+            'none',
+            '--entrypoint',
+            'ls',
+            tag,
+            '/app/node_modules/aws-kcl/lib/jars',
+          ],
+          60_000,
+        );
+        const pom = readFileSync(path.join(repo, 'node_modules', 'aws-kcl', 'pom.xml'), 'utf8');
+        assert.equal(
+          listed.stdout
+            .trim()
+            .split('\n')
+            .filter((f) => f.endsWith('.jar')).length,
+          pom.match(/<dependency>/g)?.length,
+          'one jar per dependency of the pom',
+        );
+      } finally {
+        await new Promise<void>((resolve) => standIn.close(() => resolve()));
+        await run('podman', ['image', 'rm', tag], 60_000);
+      }
     });
   });
 });

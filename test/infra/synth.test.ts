@@ -107,6 +107,7 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
       'package-lock.json',
       'package.json',
       'producer',
+      // IMAGE_EXTRAS: what the Dockerfile copies from outside the compiled folders.
       'scripts',
       'server',
       'test',
@@ -115,6 +116,7 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
     ]);
     assert.ok(existsSync(path.join(out, image.source.directory, 'consumers', 'amazon', 'logback.xml')));
     assert.ok(existsSync(path.join(out, image.source.directory, 'scripts', 'slim-node-modules.sh')));
+    assert.ok(existsSync(path.join(out, image.source.directory, 'scripts', 'pin-kcl-jars.js')));
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
