@@ -53,9 +53,18 @@ if (missing.length > 0) {
 }
 // Drills stop and start parts under load: one file at a time, so two drills do not share the CPU.
 const concurrency = process.env.TEST_CONCURRENCY ?? (drillsOnly ? '1' : '2');
+// --test-force-exit: a file whose tests have all ended exits even if a handle (a timer, a socket)
+// was left open by a test that failed half-way; without it one forgotten interval hangs the run.
 const result = spawnSync(
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  [
+    '--enable-source-maps',
+    '--test',
+    '--test-force-exit',
+    `--test-concurrency=${concurrency}`,
+    '--test-reporter=spec',
+    ...files,
+  ],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -8,8 +8,10 @@ import { isRetryable, type Policy, retry } from '../../lib/retry.js';
 
 export const leaseKey = (application: string, stream: string) => `kcl:${application}:${stream}:lease`;
 
-// Renew our lease, or take it back if it expired and is free; 0 when another daemon holds it.
-const RENEW = `local holder = redis.call('get', KEYS[1])
+// Take the lease if it is free, renew it if it is ours; 0 when another daemon holds it. Acquiring
+// uses it too: a SET sent while Redis was away can land after its client gave up on it, and the
+// next attempt must then find its own lease, not "another daemon".
+const CLAIM = `local holder = redis.call('get', KEYS[1])
 if holder == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end
 if not holder then redis.call('set', KEYS[1], ARGV[1], 'PX', ARGV[2]) return 1 end
 return 0`;
@@ -38,7 +40,7 @@ export async function acquireLease(
   const deadline = Date.now() + ttlMs + 500;
   await retry(
     async () => {
-      if ((await redis.set(key, owner, 'PX', ttlMs, 'NX')) === 'OK') return;
+      if ((await redis.eval(CLAIM, 1, key, owner, String(ttlMs))) === 1) return;
       const holder = await redis.get(key);
       throw new LeaseHeld(
         `another daemon (${holder}) holds ${key}: refusing to run two daemons of the same application on the same stream`,
@@ -55,7 +57,7 @@ export async function acquireLease(
   );
   const heartbeat = setInterval(async () => {
     try {
-      if ((await redis.eval(RENEW, 1, key, owner, String(ttlMs))) !== 1) {
+      if ((await redis.eval(CLAIM, 1, key, owner, String(ttlMs))) !== 1) {
         clearInterval(heartbeat);
         onLost();
       }

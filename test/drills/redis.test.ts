@@ -67,7 +67,7 @@ describe('drill: Redis stopped for 10 s mid-stream', () => {
     stack.role(['server'], { PORT: String(port) });
     await waitForServer(port);
     const checkpoints = sampleCheckpoints(stack);
-    const server = watchServer(port);
+    const server = watchServer(stack, port);
 
     const ids = await produce(stack, { firstId: 1_000_000, count: 600, chunk: 60, gapMs: 150 });
     await stack.redis.stop();
@@ -110,7 +110,7 @@ describe('drill: Redis down when the stack starts', () => {
     const startedAt = Date.now();
     stack.role(['consumer', 'cleaned']);
     stack.role(['server'], { PORT: String(port) });
-    const server = watchServer(port);
+    const server = watchServer(stack, port);
     const ids = await produce(stack, { firstId: 4_000_000, count: 600, chunk: 60, gapMs: 300 });
     await pause(Math.max(0, startedAt + OUTAGE_MS - Date.now()));
     redisStartedAt = Date.now();

@@ -53,21 +53,27 @@ export function sampleCheckpoints(stack: DrillStack) {
     }
   };
   const timer = setInterval(() => void sample().catch(() => {}), 250);
-  return {
-    async stop() {
-      clearInterval(timer);
-      await sample();
-      redis.disconnect();
-      return seen;
-    },
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return seen;
+    stopped = true;
+    clearInterval(timer);
+    await sample();
+    redis.disconnect();
+    return seen;
   };
+  stack.onClose(() => {
+    clearInterval(timer);
+    redis.disconnect();
+  });
+  return { stop };
 }
 
 /**
  * Asks the server for /health and a page of /table every 300 ms; stop() returns when it first
  * answered and what failed from then on.
  */
-export function watchServer(port: number) {
+export function watchServer(stack: DrillStack, port: number) {
   const failures: string[] = [];
   let requests = 0;
   let firstOk: number | undefined;
@@ -91,6 +97,7 @@ export function watchServer(port: number) {
     void ask('/health');
     void ask('/table?limit=1');
   }, 300);
+  stack.onClose(() => clearInterval(timer));
   return {
     stop() {
       clearInterval(timer);

@@ -50,6 +50,8 @@ export interface DrillStack {
   role(args: string[], env?: Record<string, string>): Role;
   /** Makes the stream (unless shards is 0) and buckets (the stand-ins must be up). */
   provision(shards: number): Promise<void>;
+  /** Runs `stop` first in close(): a watcher a failed test never stopped must not keep the file alive. */
+  onClose(stop: () => unknown): void;
   close(): Promise<void>;
 }
 
@@ -176,6 +178,7 @@ export async function startDrillStack(options: { env?: Record<string, string> } 
   Object.assign(process.env, env); // the SDK in this process reads endpoints and credentials from here
   const config = loadConfig({ ...process.env, ...env });
   const roles: Role[] = [];
+  const closers: Array<() => unknown> = [];
 
   return {
     config,
@@ -216,7 +219,11 @@ export async function startDrillStack(options: { env?: Record<string, string> } 
       for (const bucket of Object.values(config.buckets)) await ensureBucket(sc, bucket);
       sc.destroy();
     },
+    onClose(stop) {
+      closers.push(stop);
+    },
     async close() {
+      for (const stop of closers.splice(0)) await Promise.resolve(stop()).catch(() => {});
       // Every process group this drill started, then the stand-ins and Redis, whatever state they are in.
       for (const role of roles) {
         if (role.child.pid !== undefined && role.child.exitCode === null && role.child.signalCode === null) {
