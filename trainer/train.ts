@@ -1,5 +1,5 @@
 // One retraining, top-down: load the cleaned table, split and preprocess it, train the tfjs model
-// and the linear baseline, evaluate them and the current champion on the same test split, decide
+// and the simple baselines, evaluate them and the current champion on the same test split, decide
 // (trainer/promotion.ts), and register the new version, promoting it if the decision says so.
 // S3 and Redis are touched only by the loading steps and registerVersion; the rule itself is
 // pure. Shared by the BullMQ worker and `brewstream train`.
