@@ -2,7 +2,13 @@
 // last line of stdout for machines (docs/design.md "Benchmarks").
 import os from 'node:os';
 
-export type BenchResults = Record<string, number | string | null>;
+export type BenchValue =
+  | number
+  | string
+  | null
+  | readonly BenchValue[]
+  | { readonly [key: string]: BenchValue };
+export type BenchResults = Record<string, BenchValue>;
 
 export function machine() {
   return {
@@ -25,8 +31,11 @@ export function report(name: string, results: BenchResults, notes?: string): voi
   );
 }
 
-function formatValue(value: number | string | null): string {
-  if (typeof value !== 'number') return String(value);
+function formatValue(value: BenchValue): string {
+  if (typeof value === 'string' || value === null) return String(value);
+  // A nested figure (intervals, the quality table) is printed as compact JSON.
+  if (typeof value !== 'number')
+    return JSON.stringify(value, (_, v) => (typeof v === 'number' ? Math.round(v * 1000) / 1000 : v));
   return Number.isInteger(value) ? value.toLocaleString('en-US') : value.toFixed(3);
 }
 

@@ -1,33 +1,71 @@
-// The model's inputs and the preprocessing that must be repeated exactly at prediction time. The
-// trainer fits a Preprocessing on the training split and stores it in the model's metadata; the
-// server applies it to each request. Pure functions.
-import { type ColumnTable, op } from 'arquero';
+// The model's inputs, the data fixes, and the preprocessing that must be repeated exactly at
+// prediction time. The trainer fits a Preprocessing on the training split and stores it in the
+// model's metadata; the server applies it to each request. Pure functions.
+//
+// Two feature recipes exist, and the server must serve a champion of either:
+// - recipe 1 (metadata without `recipe`): the six inputs as they are, abv/ebc/srm logged;
+// - recipe 2 (`recipe: 2`, what the trainer fits now): the data fixes below applied to the inputs,
+//   then gravity-derived features (OG points, apparent attenuation, ABV per OG point), EBC only
+//   (EBC ≈ 1.97 × SRM: two copies of one colour add nothing), pH.
+import type { ColumnTable } from 'arquero';
 import { type Static, Type } from 'typebox';
 import type { CleanedRow } from './beer.js';
 
+/** The request's inputs (and recipe 1's features). */
 export const FEATURES = ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'] as const;
 export type Feature = (typeof FEATURES)[number];
 export type FeatureInput = Partial<Record<Feature, number | null>>;
 
-/**
- * Colour (ebc, srm) and strength (abv) are right-skewed over orders of magnitude; a log keeps a
- * few imperial stouts from dominating the scale. The target, IBU, has outliers over 1000, so the
- * model learns log1p(IBU) and its predictions are mapped back.
- */
-const LOG_FEATURES: readonly Feature[] = ['abv', 'ebc', 'srm'];
+export const DERIVED_FEATURES = ['og_points', 'attenuation', 'abv_per_og_point'] as const;
+export type DerivedFeature = (typeof DERIVED_FEATURES)[number];
+export const MODEL_FEATURES = [...FEATURES, ...DERIVED_FEATURES] as const;
+export type ModelFeature = Feature | DerivedFeature;
 
-const feature = Type.Enum(FEATURES);
-const perFeature = Type.Record(feature, Type.Number());
+/** The recipe the trainer fits; older ones stay servable (featureVector dispatches on it). */
+export const RECIPE = 2;
+export const RECIPE_FEATURES: readonly ModelFeature[] = [
+  'abv',
+  'og_points',
+  'attenuation',
+  'abv_per_og_point',
+  'ebc',
+  'ph',
+];
+
+/**
+ * Colour and strength are right-skewed over orders of magnitude; a log keeps a few imperial stouts
+ * from dominating the scale. The target, IBU, has outliers over 1000, so the model learns
+ * log1p(IBU) and its predictions are mapped back.
+ */
+const LOG_FEATURES_1: readonly Feature[] = ['abv', 'ebc', 'srm'];
+const LOG_FEATURES_2: readonly ModelFeature[] = ['abv', 'ebc', 'og_points'];
+
+const modelFeature = Type.Enum(MODEL_FEATURES);
+const perInput = Type.Record(Type.Enum(FEATURES), Type.Number());
+// The six inputs always (recipe 1 needs them all); the derived ones when a recipe uses them.
+const perModelFeature = Type.Object({
+  abv: Type.Number(),
+  target_fg: Type.Number(),
+  target_og: Type.Number(),
+  ebc: Type.Number(),
+  srm: Type.Number(),
+  ph: Type.Number(),
+  og_points: Type.Optional(Type.Number()),
+  attenuation: Type.Optional(Type.Number()),
+  abv_per_og_point: Type.Optional(Type.Number()),
+});
 
 /** Stored in each model's metadata.json and read back by the server (lib/modelRegistry). */
 export const preprocessingSchema = Type.Object({
-  features: Type.Array(feature),
-  /** Training medians, used for a missing value (before the log). */
-  medians: perFeature,
-  logFeatures: Type.Array(feature),
+  /** Absent: recipe 1, the original preprocessing. */
+  recipe: Type.Optional(Type.Literal(2)),
+  features: Type.Array(modelFeature),
+  /** Training medians of the inputs (after the data fixes, from recipe 2), used for a missing value. */
+  medians: perInput,
+  logFeatures: Type.Array(modelFeature),
   /** Mean and standard deviation of each (logged) feature on the training split. */
-  means: perFeature,
-  stds: perFeature,
+  means: perModelFeature,
+  stds: perModelFeature,
   /** lo/hi: the training range of log1p(IBU); predictions are clipped to it, so a beer far outside
    * the training data (an unseen extreme) cannot produce an absurd IBU through the exponential. */
   target: Type.Object({
@@ -44,33 +82,60 @@ export type Preprocessing = Static<typeof preprocessingSchema>;
 
 export class DataError extends Error {}
 
+// ---- Data fixes: the one place they live (docs/design.md "Data fixes") ----
+
+/**
+ * Fixes of the inputs, applied to training rows and, from recipe 2, to every request:
+ * - a final gravity above the original one is a swapped pair (13 Punk API beers): swap it back;
+ * - a pH outside [0, 14] is not a pH (one beer says 79): treated as missing.
+ */
+export function fixInputs<T extends FeatureInput>(row: T): T {
+  const out = { ...row };
+  const { target_og: og, target_fg: fg, ph } = row;
+  if (isNumber(og) && isNumber(fg) && fg > og) {
+    out.target_og = fg;
+    out.target_fg = og;
+  }
+  if (isNumber(ph) && (ph < 0 || ph > 14)) out.ph = null;
+  return out;
+}
+
+/**
+ * A target that cannot be trusted: an IBU equal to the beer's OG (1085, 1157: the gravity typed
+ * into the bitterness field). Such rows are left out of training and scoring, and counted.
+ */
+export const hasSuspectTarget = (row: Pick<CleanedRow, 'ibu' | 'target_og'>) =>
+  isNumber(row.ibu) && isNumber(row.target_og) && row.ibu === row.target_og;
+
+const isNumber = (x: number | null | undefined): x is number => typeof x === 'number' && Number.isFinite(x);
+
+// ---- Fitting and applying the preprocessing ----
+
 const log1p = (x: number) => Math.log1p(Math.max(x, 0));
 
-/** Fits the preprocessing on training rows (those with a target). */
-export function fitPreprocessing(train: ColumnTable): Preprocessing {
-  const stats = train.rollup(Object.fromEntries(FEATURES.map((f) => [f, op.median(f)]))).object() as Record<
-    Feature,
-    number | null
-  >;
+/** Fits the preprocessing of `recipe` on training rows (those with a target). */
+export function fitPreprocessing(train: ColumnTable, recipe: 1 | 2 = RECIPE): Preprocessing {
+  const rows = (train.objects() as CleanedRow[]).map((row) => (recipe === 2 ? fixInputs(row) : row));
   const medians = {} as Record<Feature, number>;
   for (const feature of FEATURES) {
-    const median = stats[feature];
-    if (median === null || median === undefined || !Number.isFinite(median)) {
-      throw new DataError(`feature ${feature} has no values in the training split`);
-    }
+    const median = medianOf(rows.map((r) => r[feature]));
+    if (median === undefined) throw new DataError(`feature ${feature} has no values in the training split`);
     medians[feature] = median;
   }
+  const features: ModelFeature[] = recipe === 2 ? [...RECIPE_FEATURES] : [...FEATURES];
+  const logFeatures: ModelFeature[] = recipe === 2 ? [...LOG_FEATURES_2] : [...LOG_FEATURES_1];
+  const zeros = Object.fromEntries(FEATURES.map((f) => [f, 0])) as Record<Feature, number>;
   const base: Preprocessing = {
-    features: [...FEATURES],
+    ...(recipe === 2 ? { recipe: 2 as const } : {}),
+    features,
     medians,
-    logFeatures: [...LOG_FEATURES],
-    means: {} as Record<Feature, number>,
-    stds: {} as Record<Feature, number>,
+    logFeatures,
+    means: { ...zeros },
+    stds: { ...zeros, ...Object.fromEntries(FEATURES.map((f) => [f, 1])) },
     target: { name: 'ibu', transform: 'log1p', mean: 0, std: 1, lo: 0, hi: 0 },
   };
-  const rows = train.objects() as CleanedRow[];
   const raw = rows.map((row) => rawFeatures(row, base));
-  FEATURES.forEach((feature, j) => {
+  features.forEach((feature, j) => {
     const [mean, std] = meanStd(raw.map((r) => r[j] as number));
     base.means[feature] = mean;
     base.stds[feature] = std > 1e-9 ? std : 1;
@@ -85,20 +150,45 @@ export function fitPreprocessing(train: ColumnTable): Preprocessing {
   return base;
 }
 
-/** Imputed and logged, not yet standardised. */
+/** The inputs with missing values imputed (and, from recipe 2, fixed first). */
+function imputed(row: FeatureInput, p: Preprocessing): Record<Feature, number> {
+  const fixed = p.recipe === 2 ? fixInputs(row) : row;
+  const out = {} as Record<Feature, number>;
+  for (const feature of FEATURES) {
+    const value = fixed[feature];
+    out[feature] = isNumber(value) ? value : p.medians[feature];
+  }
+  return out;
+}
+
+/** Every feature a recipe may use, from imputed inputs. */
+function allFeatures(x: Record<Feature, number>): Record<ModelFeature, number> {
+  // A gravity at or below water's (1000) is no gravity: one point keeps the ratios finite.
+  const points = Math.max(x.target_og - 1000, 1);
+  return {
+    ...x,
+    og_points: points,
+    attenuation: (x.target_og - x.target_fg) / points,
+    abv_per_og_point: x.abv / points,
+  };
+}
+
+/** Imputed, derived and logged, not yet standardised. */
 function rawFeatures(row: FeatureInput, p: Preprocessing): number[] {
-  return p.features.map((feature) => {
-    const value = row[feature];
-    const x = value === null || value === undefined || !Number.isFinite(value) ? p.medians[feature] : value;
-    return p.logFeatures.includes(feature) ? log1p(x) : x;
-  });
+  const all = allFeatures(imputed(row, p));
+  return p.features.map((feature) => (p.logFeatures.includes(feature) ? log1p(all[feature]) : all[feature]));
 }
 
 /** One row of standardised model inputs. */
 export function featureVector(row: FeatureInput, p: Preprocessing): number[] {
   return rawFeatures(row, p).map((x, j) => {
-    const feature = p.features[j] as Feature;
-    return (x - p.means[feature]) / p.stds[feature];
+    const feature = p.features[j] as ModelFeature;
+    const mean = p.means[feature];
+    const std = p.stds[feature];
+    if (mean === undefined || std === undefined) {
+      throw new DataError(`preprocessing has no mean/std for feature ${feature}`);
+    }
+    return (x - mean) / std;
   });
 }
 
@@ -115,6 +205,15 @@ export const modelToTarget = (y: number, p: Preprocessing) => {
   const log = Math.min(p.target.hi, Math.max(p.target.lo, y * p.target.std + p.target.mean));
   return Math.expm1(log);
 };
+
+function medianOf(values: Array<number | null | undefined>): number | undefined {
+  const finite = values.filter(isNumber).sort((a, b) => a - b);
+  if (finite.length === 0) return undefined;
+  const mid = finite.length >> 1;
+  return finite.length % 2
+    ? (finite[mid] as number)
+    : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
+}
 
 function meanStd(values: number[]): [number, number] {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;

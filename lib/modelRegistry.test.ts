@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { InvalidDocumentError } from './document.js';
-import { FEATURES } from './features.js';
+import { FEATURES, MODEL_FEATURES } from './features.js';
 import { isRecord } from './guards.js';
 import {
   CHAMPION_KEY,
@@ -95,10 +95,38 @@ describe('metadata.json', () => {
     assert.deepEqual(metadataDocument.parse(text, KEY), JSON.parse(text));
   });
 
+  it('reads a NaN metric, which JSON.stringify writes as null, instead of refusing the document', () => {
+    const nan = { mae: Number.NaN, mse: Number.NaN, rmse: Number.NaN, r2: Number.NaN };
+    const doc = metadata();
+    const text = JSON.stringify({ ...doc, metrics: { ...doc.metrics, champion: { ...nan, version: 'v' } } });
+    const read = metadataDocument.parse(text, KEY);
+    assert.deepEqual(read.metrics.champion, { mae: null, mse: null, rmse: null, r2: null, version: 'v' });
+    assert.deepEqual(read.metrics.model, doc.metrics.model);
+  });
+
+  it('reads both feature recipes: recipe 1 (no recipe field) and recipe 2 with its derived features', () => {
+    const doc = metadata();
+    assert.equal(metadataDocument.parse(written(), KEY).preprocessing.recipe, undefined);
+    const derived = { og_points: 1, attenuation: 0.7, abv_per_og_point: 0.1 };
+    const recipe2 = {
+      ...doc.preprocessing,
+      recipe: 2,
+      features: ['abv', 'og_points', 'attenuation', 'abv_per_og_point', 'ebc', 'ph'],
+      means: { ...doc.preprocessing.means, ...derived },
+      stds: { ...doc.preprocessing.stds, ...derived },
+    };
+    const read = metadataDocument.parse(JSON.stringify({ ...doc, preprocessing: recipe2 }), KEY);
+    assert.deepEqual(read.preprocessing, recipe2);
+    refused(
+      () => metadataDocument.parse(JSON.stringify({ ...doc, preprocessing: { ...recipe2, recipe: 3 } }), KEY),
+      `${KEY}: /preprocessing/recipe: expected 2`,
+    );
+  });
+
   it('names the key and the field of a wrong type', () => {
     refused(
       () => metadataDocument.parse(written('/metrics/model/mae', '10'), KEY),
-      `${KEY}: /metrics/model/mae: expected number`,
+      `${KEY}: /metrics/model/mae: expected number or null`,
     );
     refused(
       () => metadataDocument.parse(written('/metrics/champion/version', 7), KEY),
@@ -126,7 +154,7 @@ describe('metadata.json', () => {
     );
     refused(
       () => metadataDocument.parse(written('/preprocessing/logFeatures/3', 'hops'), KEY),
-      `${KEY}: /preprocessing/logFeatures/3: expected one of ${FEATURES.map((f) => `"${f}"`).join(', ')}`,
+      `${KEY}: /preprocessing/logFeatures/3: expected one of ${MODEL_FEATURES.map((f) => `"${f}"`).join(', ')}`,
     );
     refused(
       () => metadataDocument.parse(written('/preprocessing/target/transform', 'log'), KEY),

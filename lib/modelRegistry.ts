@@ -22,7 +22,10 @@ export const MODELS_PREFIX = 'models/ibu/';
 export const CHAMPION_KEY = `${MODELS_PREFIX}champion.json`;
 const VERSION = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
 
-const metricFields = { mae: Type.Number(), mse: Type.Number(), rmse: Type.Number(), r2: Type.Number() };
+// A NaN metric is written by JSON.stringify as null (a model that predicted NaN, or an older trainer);
+// the reader takes it back as null rather than refusing the whole document.
+const metric = Type.Union([Type.Number(), Type.Null()]);
+const metricFields = { mae: metric, mse: metric, rmse: metric, r2: metric };
 export const metricSetSchema = Type.Object(metricFields);
 export type MetricSet = Static<typeof metricSetSchema>;
 
@@ -37,6 +40,8 @@ export const modelMetadataSchema = Type.Object({
     testRows: Type.Number(),
     objectKeys: Type.Array(Type.String()),
     contentHash: Type.String(),
+    /** Rows with an IBU left out of training and scoring (an IBU equal to the OG); from recipe 2. */
+    excludedRows: Type.Optional(Type.Number()),
   }),
   features: Type.Array(Type.String()),
   preprocessing: preprocessingSchema,
@@ -44,7 +49,27 @@ export const modelMetadataSchema = Type.Object({
     model: metricSetSchema,
     baseline: metricSetSchema,
     champion: Type.Optional(Type.Object({ ...metricFields, version: Type.String() })),
+    /** Every simple baseline on the same split (trainer/baselines.ts); `baseline` is the linear one. */
+    baselines: Type.Optional(Type.Record(Type.String(), metricSetSchema)),
   }),
+  /** The numbers the promotion decision used (trainer/promotion.ts). */
+  promotion: Type.Optional(
+    Type.Object({
+      testRows: Type.Number(),
+      candidateMae: metric,
+      bestBaseline: Type.Union([Type.Object({ name: Type.String(), mae: Type.Number() }), Type.Null()]),
+      baselineMaes: Type.Record(Type.String(), metric),
+      champion: Type.Union([
+        Type.Object({
+          version: Type.String(),
+          mae: metric,
+          diffCi95: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()]),
+        }),
+        Type.Null(),
+      ]),
+      resamples: Type.Number(),
+    }),
+  ),
   history: Type.Array(Type.Object({ epoch: Type.Number(), loss: Type.Number(), val_loss: Type.Number() })),
   bestEpoch: Type.Number(),
   parameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),

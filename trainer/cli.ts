@@ -33,14 +33,18 @@ export async function main(): Promise<void> {
       }
     },
   });
-  const row = (name: string, m: { mae: number; rmse: number; r2: number }) =>
-    `${name.padEnd(28)} ${m.mae.toFixed(2).padStart(8)} ${m.rmse.toFixed(2).padStart(8)} ${m.r2.toFixed(3).padStart(7)}`;
+  // A metric that is not a number is recorded as null (JSON has no NaN).
+  const fixed = (x: number | null, digits: number) => (x === null ? 'NaN' : x.toFixed(digits));
+  const row = (name: string, m: { mae: number | null; rmse: number | null; r2: number | null }) =>
+    `${name.padEnd(28)} ${fixed(m.mae, 2).padStart(8)} ${fixed(m.rmse, 2).padStart(8)} ${fixed(m.r2, 3).padStart(7)}`;
   const lines = [
     '',
     `version ${outcome.version}  (${outcome.rows} rows, backend ${outcome.backend}, ${outcome.trainingSeconds.toFixed(1)} s)`,
     `${'test split'.padEnd(28)} ${'MAE'.padStart(8)} ${'RMSE'.padStart(8)} ${'R²'.padStart(7)}`,
     row('tfjs model', outcome.metrics.model),
-    row('linear baseline', outcome.metrics.baseline),
+    ...Object.entries(outcome.metrics.baselines ?? { linear: outcome.metrics.baseline }).map(([name, m]) =>
+      row(`${name} baseline`, m),
+    ),
     ...(outcome.metrics.champion
       ? [row(`champion ${outcome.metrics.champion.version}`, outcome.metrics.champion)]
       : []),

@@ -1,12 +1,14 @@
-// From the cleaned table to model-ready arrays: rows with a target, split by id hash, the
-// preprocessing fitted on the training split only.
+// From the cleaned table to model-ready arrays: rows with a trustworthy target, split by id hash,
+// the preprocessing fitted on the training split only.
 import * as aq from 'arquero';
 import type { CleanedRow } from '../lib/beer.js';
 import {
   DataError,
   FEATURES,
   fitPreprocessing,
+  hasSuspectTarget,
   type Preprocessing,
+  RECIPE,
   targetToModel,
   toFeatureMatrix,
 } from '../lib/features.js';
@@ -26,6 +28,8 @@ export interface Dataset {
   train: Part;
   validation: Part;
   test: Part;
+  /** Rows with an IBU left out of training and scoring because it cannot be trusted (lib/features hasSuspectTarget). */
+  excluded: number;
 }
 
 export const MIN_ROWS = { train: 20, validation: 5, test: 5 };
@@ -41,14 +45,19 @@ export function hasTarget(row: CleanedRow): boolean {
   return row.ibu !== null && Number.isFinite(row.ibu);
 }
 
-/** Builds the dataset, with `assign` choosing each row's split (by id hash unless told otherwise). */
+/**
+ * Builds the dataset, with `assign` choosing each row's split (by id hash unless told otherwise)
+ * and the feature recipe (lib/features; the current one unless told otherwise).
+ */
 export function buildDataset(
   rows: CleanedRow[],
   assign: (row: CleanedRow) => Split = (row) => splitOf(row.id),
+  recipe: 1 | 2 = RECIPE,
 ): Dataset {
   if (rows.length === 0) throw new NotEnoughDataError('the cleaned table is empty');
-  const labelled = rows.filter(hasTarget);
-  if (labelled.length === 0) throw new DataError('no row has an ibu value to learn from');
+  const withTarget = rows.filter(hasTarget);
+  if (withTarget.length === 0) throw new DataError('no row has an ibu value to learn from');
+  const labelled = withTarget.filter((row) => !hasSuspectTarget(row));
   const groups: Record<Split, CleanedRow[]> = { train: [], validation: [], test: [] };
   for (const row of labelled) groups[assign(row)].push(row);
   for (const split of ['train', 'validation', 'test'] as const) {
@@ -60,7 +69,7 @@ export function buildDataset(
   }
   const columns = (part: CleanedRow[]) =>
     Object.fromEntries([...FEATURES, 'ibu'].map((c) => [c, part.map((r) => r[c as keyof CleanedRow])]));
-  const preprocessing = fitPreprocessing(aq.table(columns(groups.train)));
+  const preprocessing = fitPreprocessing(aq.table(columns(groups.train)), recipe);
   const part = (split: Split): Part => {
     const partRows = groups[split];
     return {
@@ -70,5 +79,11 @@ export function buildDataset(
       ibu: partRows.map((r) => r.ibu as number),
     };
   };
-  return { preprocessing, train: part('train'), validation: part('validation'), test: part('test') };
+  return {
+    preprocessing,
+    train: part('train'),
+    validation: part('validation'),
+    test: part('test'),
+    excluded: withTarget.length - labelled.length,
+  };
 }

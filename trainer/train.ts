@@ -1,5 +1,5 @@
 // One retraining, top-down: load the cleaned table, split and preprocess it, train the tfjs model
-// and the linear baseline, evaluate them and the current champion on the same test split, decide
+// and the simple baselines, evaluate them and the current champion on the same test split, decide
 // (trainer/promotion.ts), and register the new version, promoting it if the decision says so.
 // S3 and Redis are touched only by the loading steps and registerVersion; the rule itself is
 // pure. Shared by the BullMQ worker and `brewstream train`.
@@ -9,7 +9,8 @@ import type { Redis } from 'ioredis';
 import type { CleanedRow } from '../lib/beer.js';
 import { type CleanedTable, loadCleanedTable } from '../lib/cleanedTable.js';
 import type { Config } from '../lib/config.js';
-import { modelToTarget, type Preprocessing, toFeatureMatrix } from '../lib/features.js';
+import { InvalidDocumentError } from '../lib/document.js';
+import { DataError, modelToTarget, type Preprocessing, toFeatureMatrix } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
 import {
   loadModelFromS3,
@@ -23,12 +24,13 @@ import {
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { putObject } from '../lib/s3.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
+import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
 import { buildDataset, type Dataset } from './dataset.js';
-import { fitLinear, type LinearModel, predictLinear } from './linear.js';
 import { regressionMetrics } from './metrics.js';
 import { predictRaw, type TrainResult, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
-import { decidePromotion, type PromotionDecision } from './promotion.js';
+import { decidePromotion, type PromotionDecision, type PromotionNumbers } from './promotion.js';
+import { recipeKey } from './split.js';
 
 export interface TrainingContext {
   config: Config;
@@ -49,6 +51,8 @@ export interface TrainingOutcome {
   promoted: boolean;
   reason: string;
   metrics: ModelMetadata['metrics'];
+  /** The numbers the promotion decision used. */
+  promotion: PromotionNumbers;
   rows: number;
   backend: string;
   trainingSeconds: number;
@@ -74,6 +78,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
       train: data.train.rows.length,
       validation: data.validation.rows.length,
       test: data.test.rows.length,
+      excluded: data.excluded,
     },
     'training started',
   );
@@ -83,7 +88,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
   const evaluation = evaluate(tf, data, trained, champion);
   champion?.model.dispose();
   const { metrics } = evaluation;
-  const decision = decidePromotion(metrics.model, metrics.baseline, metrics.champion);
+  const decision = decide(data, evaluation);
 
   const version = newVersion();
   const trainingSeconds = (performance.now() - started) / 1000;
@@ -101,15 +106,29 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
   await registerVersion(ctx, trained.model, metadata, plots);
 
   const { promoted, reason } = metadata;
-  logger.info({ version, promoted, reason, metrics, trainingSeconds }, 'training finished');
-  return { version, promoted, reason, metrics, rows: table.rows.length, backend, trainingSeconds, plots };
+  const promotion = decision.numbers;
+  logger.info({ version, promoted, reason, metrics, promotion, trainingSeconds }, 'training finished');
+  return {
+    version,
+    promoted,
+    reason,
+    metrics,
+    promotion,
+    rows: table.rows.length,
+    backend,
+    trainingSeconds,
+    plots,
+  };
 }
 
 interface Trained extends TrainResult {
-  linear: LinearModel;
+  baselines: Baselines;
 }
 
-/** The tfjs model (early-stopped on the validation split) and the linear baseline, both on the training split. */
+/**
+ * The tfjs model (early-stopped on the validation split) and the simple baselines
+ * (trainer/baselines.ts), all on the training split, with the model's defaults (trainer/model.ts).
+ */
 async function train(
   tf: Tf,
   data: Dataset,
@@ -124,13 +143,18 @@ async function train(
     onEpoch: (epoch, loss, valLoss) =>
       onEpoch?.({ epoch, maxEpochs: options.maxEpochs, loss, val_loss: valLoss }),
   });
-  return { ...result, linear: fitLinear(featureRows(data.train.x, inputs), data.train.ibu) };
+  return { ...result, baselines: fitBaselines(data.train.rows, data.train.x, inputs) };
 }
 
 interface Evaluation {
   metrics: ModelMetadata['metrics'];
-  /** IBU on the test split, for the predicted-against-actual plot. */
-  predictions: { model: number[]; baseline: number[] };
+  /** IBU on the test split: the model, each baseline (the plot draws the linear one), the champion. */
+  predictions: {
+    model: number[];
+    baseline: number[];
+    baselines: Record<string, number[]>;
+    champion?: number[];
+  };
 }
 
 interface LoadedChampion {
@@ -139,12 +163,31 @@ interface LoadedChampion {
   preprocessing: Preprocessing;
 }
 
-/** The version champion.json names, with its own preprocessing; none if either file is missing. */
+/**
+ * A champion that champion.json names but whose metadata.json is missing or unreadable: without its
+ * preprocessing it cannot be scored, and skipping it would let any candidate replace it unseen.
+ * The job fails (a DataError: retrying reads the same object) and says which version and why.
+ */
+export class ChampionMetadataError extends DataError {}
+
+/** The version champion.json names, with its own preprocessing (of whichever recipe); none if no champion. */
 async function loadChampion(tf: Tf, s3: S3Client, bucket: string): Promise<LoadedChampion | undefined> {
   const champion = await readChampion(s3, bucket);
   if (!champion) return undefined;
-  const metadata = await readMetadata(s3, bucket, champion.version);
-  if (!metadata) return undefined;
+  let metadata: ModelMetadata | undefined;
+  try {
+    metadata = await readMetadata(s3, bucket, champion.version);
+  } catch (error) {
+    if (!(error instanceof InvalidDocumentError)) throw error;
+    throw new ChampionMetadataError(
+      `champion ${champion.version}: metadata.json cannot be read (${error.message}); the champion cannot be compared, so nothing is promoted until it is fixed or champion.json names another version`,
+    );
+  }
+  if (!metadata) {
+    throw new ChampionMetadataError(
+      `champion ${champion.version}: metadata.json is missing; the champion cannot be compared, so nothing is promoted until it is restored or champion.json names another version`,
+    );
+  }
   const model = await loadModelFromS3(tf, s3, bucket, champion.version);
   return { version: champion.version, model, preprocessing: metadata.preprocessing };
 }
@@ -156,16 +199,40 @@ async function loadChampion(tf: Tf, s3: S3Client, bucket: string): Promise<Loade
 function evaluate(tf: Tf, data: Dataset, trained: Trained, champion?: LoadedChampion): Evaluation {
   const inputs = data.preprocessing.features.length;
   const model = predictIbu(tf, trained.model, data.test.rows, data.preprocessing);
-  const baseline = featureRows(data.test.x, inputs).map((row) => predictLinear(trained.linear, row));
+  const baselines = predictBaselines(trained.baselines, data.test.rows, data.test.x, inputs);
   const metrics: ModelMetadata['metrics'] = {
     model: regressionMetrics(data.test.ibu, model),
-    baseline: regressionMetrics(data.test.ibu, baseline),
+    baseline: regressionMetrics(data.test.ibu, baselines.linear),
+    baselines: Object.fromEntries(BASELINES.map((b) => [b, regressionMetrics(data.test.ibu, baselines[b])])),
   };
+  let championPredictions: number[] | undefined;
   if (champion) {
-    const predictions = predictIbu(tf, champion.model, data.test.rows, champion.preprocessing);
-    metrics.champion = { version: champion.version, ...regressionMetrics(data.test.ibu, predictions) };
+    championPredictions = predictIbu(tf, champion.model, data.test.rows, champion.preprocessing);
+    metrics.champion = {
+      version: champion.version,
+      ...regressionMetrics(data.test.ibu, championPredictions),
+    };
   }
-  return { metrics, predictions: { model, baseline } };
+  return {
+    metrics,
+    predictions: { model, baseline: baselines.linear, baselines, champion: championPredictions },
+  };
+}
+
+/** The promotion decision (trainer/promotion.ts) on the test split's absolute errors. */
+function decide(data: Dataset, evaluation: Evaluation): PromotionDecision {
+  const errors = (predicted: number[]) => predicted.map((p, i) => Math.abs(p - (data.test.ibu[i] as number)));
+  const { predictions } = evaluation;
+  const champion = evaluation.metrics.champion;
+  return decidePromotion({
+    candidate: errors(predictions.model),
+    baselines: Object.fromEntries(Object.entries(predictions.baselines).map(([b, p]) => [b, errors(p)])),
+    champion:
+      champion && predictions.champion
+        ? { version: champion.version, errors: errors(predictions.champion) }
+        : undefined,
+    groups: data.test.rows.map(recipeKey),
+  });
 }
 
 /** The metadata.json of a new version; its fields and their order are the registry's format. */
@@ -189,6 +256,7 @@ function versionMetadata(v: {
       testRows: v.data.test.rows.length,
       objectKeys: v.table.objectKeys,
       contentHash: v.table.contentHash,
+      excludedRows: v.data.excluded,
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
@@ -200,6 +268,7 @@ function versionMetadata(v: {
     trainingSeconds: v.trainingSeconds,
     promoted: v.decision.promote,
     reason: v.decision.reason,
+    promotion: v.decision.numbers,
   };
 }
 
@@ -250,7 +319,3 @@ async function registerVersion(
     });
   }
 }
-
-/** The rows of a row-major feature matrix, as the linear baseline takes them. */
-const featureRows = (x: Float32Array, inputs: number) =>
-  Array.from({ length: x.length / inputs }, (_, i) => Array.from(x.subarray(i * inputs, (i + 1) * inputs)));

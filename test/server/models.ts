@@ -38,7 +38,42 @@ export function tinyModel(tf: Tf, seed: number): LayersModel {
   return model;
 }
 
-export function metadataFor(version: string, promoted: boolean): ModelMetadata {
+/** A recipe-2 preprocessing (lib/features.ts): the fixed inputs and the gravity-derived features. */
+export const PREPROCESSING_2: Preprocessing = {
+  recipe: 2,
+  features: ['abv', 'og_points', 'attenuation', 'abv_per_og_point', 'ebc', 'ph'],
+  medians: { abv: 6, target_fg: 1012, target_og: 1060, ebc: 20, srm: 10, ph: 4.4 },
+  logFeatures: ['abv', 'ebc', 'og_points'],
+  means: {
+    abv: 1.9,
+    target_fg: 0,
+    target_og: 0,
+    ebc: 3.2,
+    srm: 0,
+    ph: 4.4,
+    og_points: 4,
+    attenuation: 0.75,
+    abv_per_og_point: 0.1,
+  },
+  stds: {
+    abv: 0.4,
+    target_fg: 1,
+    target_og: 1,
+    ebc: 1,
+    srm: 1,
+    ph: 0.5,
+    og_points: 0.4,
+    attenuation: 0.1,
+    abv_per_og_point: 0.02,
+  },
+  target: { name: 'ibu', transform: 'log1p', mean: 3.6, std: 0.8, lo: 0, hi: 7 },
+};
+
+export function metadataFor(
+  version: string,
+  promoted: boolean,
+  preprocessing: Preprocessing = PREPROCESSING,
+): ModelMetadata {
   const metrics = { mae: 10, mse: 144, rmse: 12, r2: 0.5 };
   return {
     version,
@@ -51,8 +86,8 @@ export function metadataFor(version: string, promoted: boolean): ModelMetadata {
       objectKeys: [],
       contentHash: 'x',
     },
-    features: [...FEATURES],
-    preprocessing: PREPROCESSING,
+    features: [...preprocessing.features],
+    preprocessing,
     metrics: { model: metrics, baseline: { ...metrics, mae: 15 } },
     history: [{ epoch: 1, loss: 1, val_loss: 1 }],
     bestEpoch: 1,
@@ -69,12 +104,13 @@ export async function publishModel(
   s3: S3Client,
   bucket: string,
   model: LayersModel,
-  options: { champion?: boolean } = {},
+  options: { champion?: boolean; metadata?: (version: string) => ModelMetadata } = {},
 ): Promise<string> {
   // Versions carry millisecond timestamps; keep two test models from sharing one.
   await new Promise((resolve) => setTimeout(resolve, 2));
   const version = newVersion();
-  await saveModel(s3, bucket, model, metadataFor(version, options.champion !== false));
+  const metadata = options.metadata?.(version) ?? metadataFor(version, options.champion !== false);
+  await saveModel(s3, bucket, model, metadata);
   if (options.champion !== false) await writeChampion(s3, bucket, version);
   return version;
 }

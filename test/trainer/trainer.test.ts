@@ -8,7 +8,13 @@ import { type CleanedRow, cleanBeer } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { loadConfig } from '../../lib/config.js';
 import { DataError } from '../../lib/features.js';
-import { listModels, loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
+import {
+  listModels,
+  loadModelFromS3,
+  readChampion,
+  readMetadata,
+  writeChampion,
+} from '../../lib/modelRegistry.js';
 import { createBlockingRedis, createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { listObjects, putObject } from '../../lib/s3.js';
@@ -17,6 +23,7 @@ import { buildDataset, NotEnoughDataError } from '../../trainer/dataset.js';
 import { splitOf } from '../../trainer/split.js';
 import { runTraining } from '../../trainer/train.js';
 import { startWorker } from '../../trainer/worker.js';
+import { publishModel, tinyModel } from '../server/models.js';
 import { capturingLogger } from '../support/capture.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -125,10 +132,24 @@ describe('trainer', () => {
     assert.equal(meta.dataset.rows, 325);
     assert.equal(meta.dataset.objectKeys.length, 2);
     assert.match(meta.dataset.contentHash, /^[0-9a-f]{64}$/);
-    assert.deepEqual(meta.features, ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph']);
-    for (const set of [meta.metrics.model, meta.metrics.baseline]) {
+    assert.deepEqual(meta.features, ['abv', 'og_points', 'attenuation', 'abv_per_og_point', 'ebc', 'ph']);
+    assert.equal(meta.preprocessing.recipe, 2);
+    // The two beers whose IBU is their OG are left out, and counted.
+    assert.equal(meta.dataset.excludedRows, 2);
+    const baselines = meta.metrics.baselines ?? {};
+    assert.deepEqual(Object.keys(baselines).sort(), ['linear', 'median', 'physics']);
+    for (const set of [meta.metrics.model, meta.metrics.baseline, ...Object.values(baselines)]) {
       for (const k of ['mae', 'mse', 'rmse', 'r2'] as const) assert.ok(Number.isFinite(set[k]), k);
     }
+    // The decision's numbers: the candidate beat the best baseline, and there was no champion.
+    const numbers = meta.promotion;
+    assert.ok(numbers?.bestBaseline && numbers.candidateMae !== null);
+    assert.equal(numbers.candidateMae, meta.metrics.model.mae);
+    assert.ok(numbers.candidateMae < numbers.bestBaseline.mae);
+    assert.equal(numbers.bestBaseline.mae, Math.min(...Object.values(baselines).map((b) => b.mae as number)));
+    assert.equal(numbers.champion, null);
+    assert.equal(numbers.testRows, meta.dataset.testRows);
+    assert.deepEqual(result.promotion, numbers);
     assert.ok(meta.history.length > 0 && 'val_loss' in (meta.history[0] as object));
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(meta.backend));
     const files = (await listObjects(s3, bucket, `models/ibu/${result.version}/`)).map((o) =>
@@ -163,6 +184,51 @@ describe('trainer', () => {
     assert.equal(meta?.promoted, false);
     assert.equal(meta?.metrics.champion?.version, champion?.version);
     assert.equal((await listModels(s3, stack.config.buckets.models)).length, 2);
+  });
+
+  it('scores a champion trained with the old preprocessing (recipe 1) with its own, and records the comparison', async () => {
+    const s3 = s3Client(stack.config);
+    const bucket = stack.config.buckets.models;
+    const { tf } = await loadTf();
+    const old = tinyModel(tf, 3);
+    const oldVersion = await publishModel(s3, bucket, old);
+    old.dispose();
+    assert.equal((await readMetadata(s3, bucket, oldVersion))?.preprocessing.recipe, undefined);
+    const { result } = await runJob();
+    assert.equal(result.metrics.champion?.version, oldVersion);
+    assert.ok(Number.isFinite(result.metrics.champion?.mae));
+    const numbers = result.promotion.champion;
+    assert.equal(numbers?.version, oldVersion);
+    assert.equal(numbers?.mae, result.metrics.champion?.mae);
+    assert.ok(Array.isArray(numbers?.diffCi95) && numbers.diffCi95[0] <= numbers.diffCi95[1]);
+    // Promoted exactly when the interval of (candidate − champion) MAE lies below zero.
+    assert.equal(result.promoted, (numbers?.diffCi95?.[1] ?? 0) < 0, result.reason);
+  });
+
+  it('a champion whose metadata cannot be read fails the job with a clear reason, not a skipped comparison', async () => {
+    const s3 = s3Client(stack.config);
+    const bucket = stack.config.buckets.models;
+    const champion = await readChampion(s3, bucket);
+    assert.ok(champion);
+    const missing = '20260101T000000000Z-0000ff';
+    await writeChampion(s3, bucket, missing);
+    const gone = await runJob();
+    assert.ok(gone.error);
+    assert.match(gone.error.message, new RegExp(`champion ${missing}: metadata.json is missing`));
+    assert.equal(gone.job?.attemptsMade, 1, 'not retried');
+    assert.equal((await readChampion(s3, bucket))?.version, missing, 'champion.json untouched');
+
+    await putObject(s3, bucket, `models/ibu/${missing}/metadata.json`, '{"version": ', 'application/json');
+    const broken = await runJob();
+    assert.ok(broken.error);
+    assert.match(
+      broken.error.message,
+      new RegExp(
+        `champion ${missing}: metadata.json cannot be read \\(models/ibu/${missing}/metadata.json: not JSON`,
+      ),
+    );
+    assert.equal((await readChampion(s3, bucket))?.version, missing);
+    await writeChampion(s3, bucket, champion.version);
   });
 
   it('a corrupt object fails the job with a clear reason, once, and leaves the champion alone', async () => {
@@ -217,6 +283,14 @@ describe('dataset', () => {
     assert.ok(testB.size > testA.size);
     const share = a.test.rows.length / rows.filter((r) => r.ibu !== null).length;
     assert.ok(share > 0.12 && share < 0.28, `test share ${share}`);
+  });
+
+  it('leaves the rows whose IBU is their OG out of every split, and counts them', () => {
+    const data = buildDataset(rows);
+    assert.equal(data.excluded, 2);
+    const kept = [...data.train.rows, ...data.validation.rows, ...data.test.rows];
+    assert.equal(kept.length, rows.filter((r) => r.ibu !== null).length - 2);
+    assert.ok(kept.every((r) => r.ibu !== r.target_og));
   });
 
   it('names the problem with too few rows or an all-null feature', () => {
