@@ -8,6 +8,7 @@ import { loadConfig } from '../../lib/config.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
 import { capturingLogger } from '../support/capture.js';
+import { listenLocal } from '../support/listen.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const KEY = 'keys-test-key-0123';
@@ -25,10 +26,7 @@ async function serve(
   const config = loadConfig({ ...process.env, ...stack.env, API_KEYS: `${KEY},${KEY2}`, ...env });
   const app = await buildApp({ config, tf, logger: logger.logger, extraRoutes });
   apps.push(app);
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  return { base: `http://127.0.0.1:${address.port}`, lines: logger.lines };
+  return { base: await listenLocal(app), lines: logger.lines };
 }
 
 async function call(url: string, init: RequestInit = {}) {

@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
+import { listenLocal } from '../support/listen.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { metadataFor, PREPROCESSING, PREPROCESSING_2, publishModel, tinyModel } from './models.js';
 
@@ -59,10 +60,7 @@ before(async () => {
   ({ tf } = await loadTf('auto'));
   s3 = s3Client(stack.config);
   app = await buildApp({ config: stack.config, tf });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocal(app);
 });
 
 after(async () => {

@@ -12,6 +12,7 @@ import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
+import { listenLocal } from '../support/listen.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { expectedIbu, publishModel, tinyModel } from './models.js';
 
@@ -56,10 +57,7 @@ before(async () => {
   ({ tf } = await loadTf('auto'));
   s3 = s3Client(stack.config);
   app = await buildApp({ config: stack.config, tf });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  const address = app.server.address();
-  assert.ok(address && typeof address === 'object');
-  base = `http://127.0.0.1:${address.port}`;
+  base = await listenLocal(app);
 });
 
 after(async () => {
