@@ -43,8 +43,8 @@ describe('trainer', () => {
   };
   const { logger, lines } = capturingLogger();
 
-  const runJob = async () => {
-    const { id } = await enqueueRetrain(queue, { reason: 'manual' });
+  const runJob = async (force = false) => {
+    const { id } = await enqueueRetrain(queue, force ? { reason: 'manual', force } : { reason: 'manual' });
     const job = await queue.getJob(id);
     assert.ok(job);
     try {
@@ -123,7 +123,15 @@ describe('trainer', () => {
       assert.ok(field in meta, `metadata.${field}`);
     }
     assert.equal(meta.dataset.rows, 325);
-    assert.equal(meta.dataset.objectKeys.length, 2);
+    // Lineage: the trainer compacted both objects into snapshot 1 before training on it.
+    assert.equal(meta.dataset.objectKeys, undefined);
+    assert.equal(meta.dataset.snapshot, 1);
+    assert.equal(meta.dataset.snapshotObjects, 2);
+    assert.equal(meta.dataset.objectsAfter, 0);
+    const snapshotKeys = (await listObjects(s3, stack.config.buckets.cleaned, 'snapshots/')).map(
+      (o) => o.key,
+    );
+    assert.ok(snapshotKeys.includes('snapshots/0000000001/manifest.json'), snapshotKeys.join(', '));
     assert.match(meta.dataset.contentHash, /^[0-9a-f]{64}$/);
     assert.deepEqual(meta.features, ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph']);
     for (const set of [meta.metrics.model, meta.metrics.baseline]) {
@@ -152,10 +160,21 @@ describe('trainer', () => {
     model.dispose();
   });
 
-  it('a second job on the same data does not promote a model that is not better', async () => {
+  it('a second job on the same data ends at once as skipped, registering nothing', async () => {
+    const s3 = s3Client(stack.config);
+    const { result, job } = await runJob();
+    assert.deepEqual(
+      { skipped: result.skipped, reason: result.reason, rows: result.rows },
+      { skipped: true, reason: 'skipped: no new data', rows: 325 },
+    );
+    assert.equal(job?.returnvalue?.reason, 'skipped: no new data');
+    assert.equal((await listModels(s3, stack.config.buckets.models)).length, 1);
+  });
+
+  it('a forced job on the same data trains, and does not promote a model that is not better', async () => {
     const s3 = s3Client(stack.config);
     const champion = await readChampion(s3, stack.config.buckets.models);
-    const { result } = await runJob();
+    const { result } = await runJob(true);
     assert.equal(result.promoted, false);
     assert.match(result.reason, /does not beat champion/);
     assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
