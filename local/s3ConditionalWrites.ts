@@ -236,8 +236,15 @@ export async function startConditionalFront(options: {
       // A writer that died during its upload (a killed processor) leaves s3rver a partial file
       // without metadata where S3 would have nothing; left there it would refuse every later
       // conditional write. Still under the lock, so nobody has seen it.
-      if (conditional && created && !created.answered)
-        await direct(req, 'DELETE', url.pathname).catch(() => {});
+      // s3rver opens the file only once the request reaches its handler, which may be after the
+      // client has gone (a compactor killed right after its first bytes): delete once it has had a
+      // moment, and again a little later in case its file appeared after the first delete.
+      if (conditional && created && !created.answered) {
+        for (const wait of [50, 250]) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          await direct(req, 'DELETE', url.pathname).catch(() => {});
+        }
+      }
     });
   });
 
