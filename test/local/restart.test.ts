@@ -21,7 +21,9 @@ interface Registry {
 describe('npm start, restarted on unchanged data', () => {
   let dataDir: string;
   let stack: LocalStack | undefined;
+  const closers: Array<() => Promise<void>> = [];
   after(async () => {
+    for (const close of closers) await close().catch(() => {});
     await stack?.cleanup();
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
@@ -52,10 +54,14 @@ describe('npm start, restarted on unchanged data', () => {
         await sleep(500);
       }
     };
+    let closed = false;
     const close = async () => {
+      if (closed) return;
+      closed = true;
       await queue.close();
       connection.disconnect();
     };
+    closers.push(close);
     return { queue, settled, close };
   };
 
