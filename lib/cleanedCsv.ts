@@ -5,7 +5,7 @@ import { CLEANED_COLUMNS, type CleanedRow, cleanBeer, NUMERIC_COLUMNS } from './
 const HEADER = CLEANED_COLUMNS.join(',');
 const NEEDS_QUOTES = /[",\r\n]/;
 
-function field(value: string | number | null): string {
+export function csvField(value: string | number | null): string {
   if (value === null) return '';
   const text = String(value);
   return NEEDS_QUOTES.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
@@ -13,7 +13,7 @@ function field(value: string | number | null): string {
 
 export function encodeCleanedCsv(rows: Iterable<CleanedRow>): string {
   const lines = [HEADER];
-  for (const row of rows) lines.push(CLEANED_COLUMNS.map((column) => field(row[column])).join(','));
+  for (const row of rows) lines.push(CLEANED_COLUMNS.map((column) => csvField(row[column])).join(','));
   return `${lines.join('\r\n')}\r\n`;
 }
 
@@ -83,18 +83,23 @@ export function decodeCleanedCsv(text: string): CleanedRow[] {
     if (fields.length !== CLEANED_COLUMNS.length) {
       throw new Error(`line ${line + 1}: expected ${CLEANED_COLUMNS.length} fields, got ${fields.length}`);
     }
-    const beer: Record<string, unknown> = {
-      id: toNumber(fields[0] as string),
-      name: fields[1] === '' ? null : fields[1],
-    };
-    NUMERIC_COLUMNS.forEach((column, k) => {
-      beer[column] = toNumber(fields[k + 2] as string);
-    });
-    const result = cleanBeer(beer);
-    if (!result.ok) throw new Error(`line ${line + 1}: ${result.reason}`);
-    rows.push(result.row);
+    rows.push(decodeCleanedFields(fields, line + 1));
   }
   return rows;
+}
+
+/** The first nine fields of a record as a cleaned row, checked by the consumer's own contract. */
+export function decodeCleanedFields(fields: string[], line: number): CleanedRow {
+  const beer: Record<string, unknown> = {
+    id: toNumber(fields[0] as string),
+    name: fields[1] === '' ? null : fields[1],
+  };
+  NUMERIC_COLUMNS.forEach((column, k) => {
+    beer[column] = toNumber(fields[k + 2] as string);
+  });
+  const result = cleanBeer(beer);
+  if (!result.ok) throw new Error(`line ${line}: ${result.reason}`);
+  return result.row;
 }
 
 function toNumber(text: string): number | string | null {

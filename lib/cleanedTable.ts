@@ -1,70 +1,267 @@
-// The cleaned table (docs/design.md "The cleaned table"): the union of every rows/ object, one row per beer
-// id, the latest arrival winning. "Latest" is decided by object order, then row order inside an
-// object: objects sort by date partition, then by when they were written (an object rewritten by a
-// replay holds the same rows), then by key. Used by the trainer and by the server's /table.
-import { createHash } from 'node:crypto';
-import type { S3Client } from '@aws-sdk/client-s3';
-import * as aq from 'arquero';
-import { CLEANED_COLUMNS, type CleanedRow } from './beer.js';
+// The cleaned table (docs/design.md "The cleaned table"): one row per beer id over every rows/
+// object, the latest arrival winning. Read as the latest snapshot (lib/tableSnapshot.ts) plus only
+// the rows/ objects it does not cover, listed from the snapshot's first listed date partition on;
+// compaction writes the next snapshot. Used by the trainer (which compacts) and the server's /table.
+import { createHash, randomBytes } from 'node:crypto';
+import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import type { CleanedRow } from './beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from './cleanedCsv.js';
-import { getObjectText, listObjects, type ObjectSummary } from './s3.js';
+import { getObjectText, getObjectTextIfExists, inParallel, putObjectIfAbsent } from './s3.js';
+import {
+  type ArrivedRow,
+  applyObjects,
+  arrivalOf,
+  decodeSnapshotCsv,
+  encodeSnapshotCsv,
+  listStartAfter,
+  type Manifest,
+  manifestDocument,
+  manifestKey,
+  manifestNumber,
+  nextCovered,
+  nextListFrom,
+  ROWS_PREFIX,
+  type RowsObject,
+  SNAPSHOTS_PREFIX,
+  snapshotNumber,
+  snapshotsToDelete,
+  tableKey,
+  uncoveredKeys,
+} from './tableSnapshot.js';
+
+/** GETs in flight at once while reading rows/ objects. */
+export const READ_CONCURRENCY = 16;
+
+export interface TableLineage {
+  /** The snapshot the table was read from; null before the first compaction. */
+  snapshot: number | null;
+  /** rows/ objects the snapshot holds. */
+  snapshotObjects: number;
+  /** rows/ objects read on top of it, and the SHA-256 of their sorted keys (one per line). */
+  objectsAfter: number;
+  objectsAfterHash: string;
+}
 
 export interface CleanedTable {
   /** One row per id, sorted by id. */
   rows: CleanedRow[];
-  /** The same rows as an arquero table, for column statistics. */
-  table: aq.ColumnTable;
-  objectKeys: string[];
   /** sha256 of the table's canonical CSV (rows sorted by id): the same data has the same hash. */
   contentHash: string;
   lastModified: Date | undefined;
+  lineage: TableLineage;
+}
+
+/** What a load read, kept for compacting it into the next snapshot. */
+export interface LoadedTable extends CleanedTable {
+  manifest: Manifest | undefined;
+  merged: Map<number, ArrivedRow>;
+  /** The rows/ objects read on top of the snapshot. */
+  uncovered: string[];
 }
 
 export class CorruptObjectError extends Error {}
 
-const dtOfKey = (key: string) => /dt=(\d{4}-\d\d-\d\d)/.exec(key)?.[1] ?? '';
-
-export function arrivalOrder(a: ObjectSummary, b: ObjectSummary): number {
-  return (
-    dtOfKey(a.key).localeCompare(dtOfKey(b.key)) ||
-    a.lastModified.getTime() - b.lastModified.getTime() ||
-    a.key.localeCompare(b.key)
-  );
+interface Listed {
+  key: string;
+  lastModified: Date;
 }
 
-export async function loadCleanedTable(s3: S3Client, bucket: string): Promise<CleanedTable> {
-  const objects = (await listObjects(s3, bucket, 'rows/'))
-    .filter((o) => o.key.endsWith('.csv'))
-    .sort(arrivalOrder);
-  const texts = await Promise.all(
-    objects.map(async (object) => {
-      try {
-        return await getObjectText(s3, bucket, object.key);
-      } catch (error) {
-        throw new CorruptObjectError(`s3://${bucket}/${object.key}: unreadable: ${(error as Error).message}`);
-      }
-    }),
-  );
-  const byId = new Map<number, CleanedRow>();
-  objects.forEach((object, i) => {
-    let rows: CleanedRow[];
+async function listKeys(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  startAfter?: string,
+): Promise<Listed[]> {
+  const listed: Listed[] = [];
+  for await (const page of paginateListObjectsV2(
+    { client: s3 },
+    { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
+  )) {
+    for (const item of page.Contents ?? [])
+      if (item.Key) listed.push({ key: item.Key, lastModified: item.LastModified ?? new Date(0) });
+  }
+  return listed;
+}
+
+/** The manifest of the highest-numbered snapshot that has one; a snapshot without one is not there. */
+export async function latestManifest(s3: S3Client, bucket: string): Promise<Manifest | undefined> {
+  const numbers = (await listKeys(s3, bucket, SNAPSHOTS_PREFIX))
+    .map(({ key }) => manifestNumber(key))
+    .filter((n): n is number => n !== undefined)
+    .sort((a, b) => b - a);
+  const latest = numbers[0];
+  if (latest === undefined) return undefined;
+  const key = manifestKey(latest);
+  const text = await getObjectText(s3, bucket, key);
+  try {
+    return manifestDocument.parse(text, `s3://${bucket}/${key}`);
+  } catch (error) {
+    throw new CorruptObjectError((error as Error).message);
+  }
+}
+
+async function readSnapshot(
+  s3: S3Client,
+  bucket: string,
+  manifest: Manifest,
+): Promise<Map<number, ArrivedRow>> {
+  const where = `s3://${bucket}/${manifest.table}`;
+  const text = await getObjectTextIfExists(s3, bucket, manifest.table);
+  if (text === undefined) throw new CorruptObjectError(`${where}: missing, though its manifest names it`);
+  if (sha256(text) !== manifest.tableSha256)
+    throw new CorruptObjectError(`${where}: SHA-256 differs from its manifest's tableSha256`);
+  try {
+    return decodeSnapshotCsv(text);
+  } catch (error) {
+    throw new CorruptObjectError(`${where}: ${(error as Error).message}`);
+  }
+}
+
+async function readObjects(s3: S3Client, bucket: string, objects: Listed[]): Promise<RowsObject[]> {
+  const read: RowsObject[] = [];
+  await inParallel(objects, READ_CONCURRENCY, async ({ key, lastModified }) => {
+    let text: string;
     try {
-      rows = decodeCleanedCsv(texts[i] as string);
+      text = await getObjectText(s3, bucket, key);
     } catch (error) {
-      throw new CorruptObjectError(`s3://${bucket}/${object.key}: ${(error as Error).message}`);
+      throw new CorruptObjectError(`s3://${bucket}/${key}: unreadable: ${(error as Error).message}`);
     }
-    for (const row of rows) byId.set(row.id, row);
+    try {
+      read.push({ key, arrival: arrivalOf(key, lastModified), rows: decodeCleanedCsv(text) });
+    } catch (error) {
+      throw new CorruptObjectError(`s3://${bucket}/${key}: ${(error as Error).message}`);
+    }
   });
-  const rows = [...byId.values()].sort((a, b) => a.id - b.id);
-  const columns = Object.fromEntries(CLEANED_COLUMNS.map((c) => [c, rows.map((r) => r[c])]));
+  return read;
+}
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+export async function loadCleanedTable(s3: S3Client, bucket: string): Promise<LoadedTable> {
+  const manifest = await latestManifest(s3, bucket);
+  const [base, listed] = await Promise.all([
+    manifest ? readSnapshot(s3, bucket, manifest) : new Map<number, ArrivedRow>(),
+    listKeys(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
+  ]);
+  const uncovered = new Set(
+    uncoveredKeys(
+      listed.map((o) => o.key),
+      manifest,
+    ),
+  );
+  const objects = listed.filter((o) => uncovered.has(o.key));
+  const merged = applyObjects(base, await readObjects(s3, bucket, objects));
+  const rows = [...merged.values()].map((r) => r.row).sort((a, b) => a.id - b.id);
+  const newest = objects.reduce<Date | undefined>(
+    (latest, o) => (!latest || o.lastModified > latest ? o.lastModified : latest),
+    manifest?.lastModified ? new Date(manifest.lastModified) : undefined,
+  );
+  const uncoveredSorted = [...uncovered].sort();
   return {
     rows,
-    table: aq.table(columns),
-    objectKeys: objects.map((o) => o.key),
-    contentHash: createHash('sha256').update(encodeCleanedCsv(rows)).digest('hex'),
-    lastModified: objects.reduce<Date | undefined>(
-      (latest, o) => (!latest || o.lastModified > latest ? o.lastModified : latest),
-      undefined,
-    ),
+    contentHash: sha256(encodeCleanedCsv(rows)),
+    lastModified: newest,
+    lineage: {
+      snapshot: manifest?.snapshot ?? null,
+      snapshotObjects: manifest?.objects ?? 0,
+      objectsAfter: uncoveredSorted.length,
+      objectsAfterHash: sha256(uncoveredSorted.map((key) => `${key}\n`).join('')),
+    },
+    manifest,
+    merged,
+    uncovered: uncoveredSorted,
   };
+}
+
+export type Compaction =
+  | { outcome: 'written'; snapshot: number; deleted: number[] }
+  | { outcome: 'unchanged'; snapshot: number | null }
+  | { outcome: 'lost'; snapshot: number };
+
+/**
+ * Writes what a load read as the next snapshot: the CSV under a name of its own, then the manifest
+ * with a conditional put, the commit point (a reader never sees one without the other, and of two
+ * compactors of the same number one wins, the other's CSV stays an unreferenced file). Then deletes
+ * the snapshots older than the last KEEP_SNAPSHOTS.
+ */
+export async function compactCleanedTable(
+  s3: S3Client,
+  bucket: string,
+  loaded: LoadedTable,
+  now = new Date(),
+): Promise<Compaction> {
+  const previous = loaded.manifest;
+  if (loaded.uncovered.length === 0) return { outcome: 'unchanged', snapshot: previous?.snapshot ?? null };
+  const n = (previous?.snapshot ?? 0) + 1;
+  const csv = encodeSnapshotCsv([...loaded.merged.values()].sort((a, b) => a.row.id - b.row.id));
+  const table = tableKey(n, randomBytes(4).toString('hex'));
+  await putObjectIfAbsent(s3, bucket, table, csv, 'text/csv');
+  const listFrom = nextListFrom(previous, now);
+  const manifest: Manifest = {
+    snapshot: n,
+    previous: previous?.snapshot ?? null,
+    createdAt: now.toISOString(),
+    table,
+    tableSha256: sha256(csv),
+    rows: loaded.rows.length,
+    contentHash: loaded.contentHash,
+    listFrom,
+    covered: nextCovered(previous, loaded.uncovered, listFrom),
+    objects: (previous?.objects ?? 0) + loaded.uncovered.length,
+    lastModified: loaded.lastModified?.toISOString() ?? null,
+  };
+  const committed = await putObjectIfAbsent(
+    s3,
+    bucket,
+    manifestKey(n),
+    `${JSON.stringify(manifest)}\n`,
+    'application/json',
+  );
+  if (committed === 'exists') return { outcome: 'lost', snapshot: n };
+  return { outcome: 'written', snapshot: n, deleted: await deleteOldSnapshots(s3, bucket, n) };
+}
+
+async function deleteOldSnapshots(s3: S3Client, bucket: string, latest: number): Promise<number[]> {
+  const keys = await listKeys(s3, bucket, SNAPSHOTS_PREFIX);
+  const doomed = new Set(
+    snapshotsToDelete(
+      keys.map(({ key }) => snapshotNumber(key)).filter((n): n is number => n !== undefined),
+      latest,
+    ),
+  );
+  const victims = keys.filter(({ key }) => doomed.has(snapshotNumber(key) ?? 0));
+  for (let i = 0; i < victims.length; i += 1000) {
+    await s3.send(
+      new DeleteObjectsCommand({
+        Bucket: bucket,
+        Delete: { Objects: victims.slice(i, i + 1000).map(({ key }) => ({ Key: key })), Quiet: true },
+      }),
+    );
+  }
+  return [...doomed];
+}
+
+/** Load, then compact what was read: the trainer's read (it keeps the snapshots current). */
+export async function loadAndCompact(
+  s3: S3Client,
+  bucket: string,
+  now = new Date(),
+): Promise<{ table: CleanedTable; compaction: Compaction }> {
+  const loaded = await loadCleanedTable(s3, bucket);
+  const compaction = await compactCleanedTable(s3, bucket, loaded, now);
+  const table: CleanedTable = {
+    rows: loaded.rows,
+    contentHash: loaded.contentHash,
+    lastModified: loaded.lastModified,
+    lineage:
+      compaction.outcome === 'written'
+        ? {
+            snapshot: compaction.snapshot,
+            snapshotObjects: (loaded.manifest?.objects ?? 0) + loaded.uncovered.length,
+            objectsAfter: 0,
+            objectsAfterHash: sha256(''),
+          }
+        : loaded.lineage,
+  };
+  return { table, compaction };
 }

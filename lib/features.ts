@@ -7,7 +7,6 @@
 // - recipe 2 (`recipe: 2`, what the trainer fits now): the data fixes below applied to the inputs,
 //   then gravity-derived features (OG points, apparent attenuation, ABV per OG point), EBC only
 //   (EBC ≈ 1.97 × SRM: two copies of one colour add nothing), pH.
-import type { ColumnTable } from 'arquero';
 import { type Static, Type } from 'typebox';
 import type { CleanedRow } from './beer.js';
 
@@ -113,9 +112,12 @@ const isNumber = (x: number | null | undefined): x is number => typeof x === 'nu
 
 const log1p = (x: number) => Math.log1p(Math.max(x, 0));
 
+/** A training row: the inputs and a target. */
+export type TrainingRow = FeatureInput & Pick<CleanedRow, 'ibu'>;
+
 /** Fits the preprocessing of `recipe` on training rows (those with a target). */
-export function fitPreprocessing(train: ColumnTable, recipe: 1 | 2 = RECIPE): Preprocessing {
-  const rows = (train.objects() as CleanedRow[]).map((row) => (recipe === 2 ? fixInputs(row) : row));
+export function fitPreprocessing(train: readonly TrainingRow[], recipe: 1 | 2 = RECIPE): Preprocessing {
+  const rows = train.map((row) => (recipe === 2 ? fixInputs(row) : row));
   const medians = {} as Record<Feature, number>;
   for (const feature of FEATURES) {
     const median = medianOf(rows.map((r) => r[feature]));

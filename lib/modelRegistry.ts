@@ -38,10 +38,16 @@ export const modelMetadataSchema = Type.Object({
     trainRows: Type.Number(),
     validationRows: Type.Number(),
     testRows: Type.Number(),
-    objectKeys: Type.Array(Type.String()),
+    /** Every rows/ key read: written by versions before table snapshots, no longer. */
+    objectKeys: Type.Optional(Type.Array(Type.String())),
     contentHash: Type.String(),
     /** Rows with an IBU left out of training and scoring (an IBU equal to the OG); from recipe 2. */
     excludedRows: Type.Optional(Type.Number()),
+    /** Lineage (lib/cleanedTable.ts TableLineage): the snapshot and the objects read after it. */
+    snapshot: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
+    snapshotObjects: Type.Optional(Type.Integer()),
+    objectsAfter: Type.Optional(Type.Integer()),
+    objectsAfterHash: Type.Optional(Type.String()),
   }),
   features: Type.Array(Type.String()),
   preprocessing: preprocessingSchema,
@@ -83,6 +89,17 @@ export type ModelMetadata = Static<typeof modelMetadataSchema>;
 export const championSchema = Type.Object({ version: Type.String(), promotedAt: Type.String() });
 export type Champion = Static<typeof championSchema>;
 
+export const LAST_TRAINED_KEY = `${MODELS_PREFIX}last-trained.json`;
+/** The table content hash the last registered version was trained on (a retrain skips the same). */
+export const lastTrainedSchema = Type.Object({
+  version: Type.String(),
+  contentHash: Type.String(),
+  trainedAt: Type.String(),
+  /** The feature recipe (lib/features RECIPE) it was trained with; absent: recipe 1. */
+  recipe: Type.Optional(Type.Integer()),
+});
+export type LastTrained = Static<typeof lastTrainedSchema>;
+
 // The parts of model.json that loadModelFromS3 hands to tfjs; tfjs checks the topology itself.
 const modelJsonSchema = Type.Object({
   modelTopology: Type.Object({}),
@@ -105,6 +122,7 @@ const modelJsonSchema = Type.Object({
 export const metadataDocument = documentReader(modelMetadataSchema);
 export const championDocument = documentReader(championSchema);
 export const modelJsonDocument = documentReader(modelJsonSchema);
+export const lastTrainedDocument = documentReader(lastTrainedSchema);
 
 /** Sortable by creation time: UTC timestamp to the millisecond, then a short random suffix. */
 export function newVersion(now = new Date()): string {
@@ -219,6 +237,14 @@ export const writeChampion = (s3: S3Client, bucket: string, version: string) =>
     JSON.stringify({ version, promotedAt: new Date().toISOString() }),
     'application/json',
   );
+
+export async function readLastTrained(s3: S3Client, bucket: string): Promise<LastTrained | undefined> {
+  const text = await getObjectTextIfExists(s3, bucket, LAST_TRAINED_KEY);
+  return text === undefined ? undefined : lastTrainedDocument.parse(text, LAST_TRAINED_KEY);
+}
+
+export const writeLastTrained = (s3: S3Client, bucket: string, lastTrained: LastTrained) =>
+  putObject(s3, bucket, LAST_TRAINED_KEY, JSON.stringify(lastTrained), 'application/json');
 
 /** Every registered version's metadata, oldest first. */
 export async function listModels(s3: S3Client, bucket: string): Promise<ModelMetadata[]> {

@@ -126,4 +126,6 @@ export type RetrainReason = 'new-data' | 'manual' | 'schedule';
 export interface RetrainJobData {
   reason: RetrainReason;
   rows?: number;
+  /** Train even when the table is unchanged since the last trained version (POST /retrain). */
+  force?: boolean;
 }

@@ -34,7 +34,14 @@ export async function enqueueRetrain(queue: RetrainQueue, data: RetrainJobData):
   const waitingId = await queue.getDeduplicationJobId(RETRAIN_DEDUP_ID);
   const job = await queue.add('retrain', data, { deduplication: { id: RETRAIN_DEDUP_ID } });
   const id = job.id ?? waitingId ?? '';
-  return { id, created: waitingId == null || waitingId !== id };
+  // A forced retrain that joins a waiting one forces it (it has not started: the worker releases
+  // the deduplication id before it reads the job's table).
+  const created = waitingId == null || waitingId !== id;
+  if (data.force && !created) {
+    const waiting = await queue.getJob(id);
+    if (waiting && !waiting.data.force) await waiting.updateData({ ...waiting.data, force: true });
+  }
+  return { id, created };
 }
 
 /** Called by the worker as a job starts, before it reads the table. */

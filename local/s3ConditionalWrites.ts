@@ -11,6 +11,9 @@
 // Objects are named by path (path-style requests, which is what our clients send). Only `*` is
 // honoured (If-Match and ETag values pass through, ignored as before), on PutObject and CopyObject;
 // CompleteMultipartUpload is not made conditional.
+// It also answers ListObjectsV2 itself on top of s3rver's version-1 listing: s3rver makes its V2
+// continuation tokens with DES, which Node 24's OpenSSL 3 no longer offers, so every V2 listing with
+// more than one page (over 1,000 keys) failed with InternalError (listObjectsV2 below).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -42,6 +45,38 @@ function objectLocks() {
     await mine;
     if (tails.get(id) === mine) tails.delete(id);
   };
+}
+
+const XML_ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+const unescapeXml = (text: string) =>
+  text.replace(/&(amp|lt|gt|quot|apos);/g, (_, name: string) => XML_ENTITIES[name] ?? '');
+const escapeXml = (text: string) =>
+  text.replace(/[&<>"']/g, (ch) => `&${Object.entries(XML_ENTITIES).find(([, v]) => v === ch)?.[0]};`);
+
+/** s3rver's version-1 ListBucketResult as ListObjectsV2 answers it (KeyCount, tokens, StartAfter). */
+export function listV1ToV2(
+  xml: string,
+  request: { token: string | null; startAfter: string | null; encoded: boolean },
+): string {
+  const keys = [...xml.matchAll(/<Key>([^<]*)<\/Key>/g)].map((m) => m[1] as string);
+  const prefixes = [...xml.matchAll(/<CommonPrefixes><Prefix>([^<]*)<\/Prefix><\/CommonPrefixes>/g)].map(
+    (m) => m[1] as string,
+  );
+  const truncated = /<IsTruncated>true<\/IsTruncated>/.test(xml);
+  const decode = (text: string) =>
+    request.encoded ? decodeURIComponent(unescapeXml(text)) : unescapeXml(text);
+  const last = [...keys, ...prefixes].map(decode).sort().at(-1);
+  const fields = [
+    request.token ? `<ContinuationToken>${escapeXml(request.token)}</ContinuationToken>` : '',
+    !request.token && request.startAfter ? `<StartAfter>${escapeXml(request.startAfter)}</StartAfter>` : '',
+    truncated && last !== undefined
+      ? `<NextContinuationToken>${Buffer.from(last, 'utf8').toString('base64url')}</NextContinuationToken>`
+      : '',
+    `<KeyCount>${keys.length + prefixes.length}</KeyCount>`,
+  ].join('');
+  return xml
+    .replace(/<Marker\/>|<Marker>[^<]*<\/Marker>|<NextMarker>[^<]*<\/NextMarker>/g, '')
+    .replace(/<IsTruncated>/, `${fields}<IsTruncated>`);
 }
 
 export async function startConditionalFront(options: {
@@ -116,6 +151,49 @@ export async function startConditionalFront(options: {
     return status === 200;
   };
 
+  // ListObjectsV2 as s3rver's version-1 listing (marker = start-after, or the key our token names),
+  // its answer rewritten into V2's fields. Sent unsigned (the query changed; s3rver serves anonymous
+  // requests). The token is the base64url of the last key or common prefix of the page.
+  const listObjectsV2 = (req: http.IncomingMessage, res: http.ServerResponse, url: URL) => {
+    req.resume();
+    const query = url.searchParams;
+    const token = query.get('continuation-token');
+    const startAfter = token ? Buffer.from(token, 'base64url').toString('utf8') : query.get('start-after');
+    const v1 = new URLSearchParams();
+    for (const name of ['prefix', 'delimiter', 'max-keys', 'encoding-type']) {
+      const value = query.get(name);
+      if (value !== null) v1.set(name, value);
+    }
+    if (startAfter) v1.set('marker', startAfter);
+    const upstream = http.request(
+      {
+        host: '127.0.0.1',
+        port: options.upstreamPort,
+        method: 'GET',
+        path: `${url.pathname}?${v1}`,
+        headers: { host: req.headers.host ?? '127.0.0.1' },
+        agent,
+      },
+      (answer) => {
+        const chunks: Buffer[] = [];
+        answer.on('data', (chunk: Buffer) => chunks.push(chunk));
+        answer.on('error', () => res.destroy());
+        answer.on('end', () => {
+          let body = Buffer.concat(chunks).toString('utf8');
+          if (answer.statusCode === 200)
+            body = listV1ToV2(body, { token, startAfter, encoded: v1.has('encoding-type') });
+          res.writeHead(answer.statusCode ?? 502, {
+            'content-type': 'application/xml',
+            'content-length': Buffer.byteLength(body),
+          });
+          res.end(body);
+        });
+      },
+    );
+    upstream.on('error', (error) => badGateway(res, error));
+    upstream.end();
+  };
+
   const preconditionFailed = (req: http.IncomingMessage, res: http.ServerResponse, pathname: string) => {
     req.resume(); // the body is not wanted; read it off so the connection stays usable
     const body = xmlError(
@@ -130,6 +208,8 @@ export async function startConditionalFront(options: {
   const server = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const object = objectOf(url.pathname);
+    if (!object && req.method === 'GET' && url.searchParams.get('list-type') === '2')
+      return listObjectsV2(req, res, url);
     // Parts of a multipart upload do not touch the object until the upload completes.
     if (!object || (req.method === 'PUT' && url.searchParams.has('uploadId'))) return forward(req, res);
     // The object stays locked until this response is over (or its client has gone), whether the
@@ -156,8 +236,15 @@ export async function startConditionalFront(options: {
       // A writer that died during its upload (a killed processor) leaves s3rver a partial file
       // without metadata where S3 would have nothing; left there it would refuse every later
       // conditional write. Still under the lock, so nobody has seen it.
-      if (conditional && created && !created.answered)
-        await direct(req, 'DELETE', url.pathname).catch(() => {});
+      // s3rver opens the file only once the request reaches its handler, which may be after the
+      // client has gone (a compactor killed right after its first bytes): delete once it has had a
+      // moment, and again a little later in case its file appeared after the first delete.
+      if (conditional && created && !created.answered) {
+        for (const wait of [50, 250]) {
+          await new Promise((resolve) => setTimeout(resolve, wait));
+          await direct(req, 'DELETE', url.pathname).catch(() => {});
+        }
+      }
     });
   });
 

@@ -1,10 +1,8 @@
 // From the cleaned table to model-ready arrays: rows with a trustworthy target, split by id hash,
 // the preprocessing fitted on the training split only.
-import * as aq from 'arquero';
 import type { CleanedRow } from '../lib/beer.js';
 import {
   DataError,
-  FEATURES,
   fitPreprocessing,
   hasSuspectTarget,
   type Preprocessing,
@@ -67,9 +65,7 @@ export function buildDataset(
       );
     }
   }
-  const columns = (part: CleanedRow[]) =>
-    Object.fromEntries([...FEATURES, 'ibu'].map((c) => [c, part.map((r) => r[c as keyof CleanedRow])]));
-  const preprocessing = fitPreprocessing(aq.table(columns(groups.train)), recipe);
+  const preprocessing = fitPreprocessing(groups.train, recipe);
   const part = (split: Split): Part => {
     const partRows = groups[split];
     return {

@@ -7,19 +7,21 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import type { Redis } from 'ioredis';
 import type { CleanedRow } from '../lib/beer.js';
-import { type CleanedTable, loadCleanedTable } from '../lib/cleanedTable.js';
+import { type CleanedTable, loadAndCompact } from '../lib/cleanedTable.js';
 import type { Config } from '../lib/config.js';
 import { InvalidDocumentError } from '../lib/document.js';
-import { DataError, modelToTarget, type Preprocessing, toFeatureMatrix } from '../lib/features.js';
+import { DataError, modelToTarget, type Preprocessing, RECIPE, toFeatureMatrix } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
 import {
   loadModelFromS3,
   type ModelMetadata,
   newVersion,
   readChampion,
+  readLastTrained,
   readMetadata,
   saveModel,
   writeChampion,
+  writeLastTrained,
 } from '../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { putObject } from '../lib/s3.js';
@@ -30,6 +32,7 @@ import { regressionMetrics } from './metrics.js';
 import { predictRaw, type TrainResult, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
 import { decidePromotion, type PromotionDecision, type PromotionNumbers } from './promotion.js';
+import { SKIPPED_NO_NEW_DATA, type SkippedTraining, shouldSkip } from './skip.js';
 import { recipeKey } from './split.js';
 
 export interface TrainingContext {
@@ -38,6 +41,8 @@ export interface TrainingContext {
   /** For publishing promotions; optional for a dry CLI run. */
   redis?: Redis;
   logger: Logger;
+  /** Train even when the table is the one the last version was trained on. */
+  force?: boolean;
   onEpoch?: (progress: {
     epoch: number;
     maxEpochs: number;
@@ -64,12 +69,28 @@ export function predictIbu(tf: Tf, model: TF.LayersModel, rows: CleanedRow[], p:
   return Array.from(raw, (y) => modelToTarget(y, p));
 }
 
-export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome> {
+export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome | SkippedTraining> {
   const { config, s3, logger } = ctx;
   const started = performance.now();
-  const { tf, backend } = await loadTf(config.trainer.backend);
 
-  const table = await loadCleanedTable(s3, config.buckets.cleaned);
+  // The trainer keeps the table's snapshots current: it compacts what it reads before training.
+  const { table, compaction } = await loadAndCompact(s3, config.buckets.cleaned);
+  logger.info({ compaction, lineage: table.lineage, rows: table.rows.length }, 'cleaned table read');
+  const last = await readLastTrained(s3, config.buckets.models);
+  if (last && shouldSkip({ contentHash: table.contentHash, recipe: RECIPE }, last, ctx.force ?? false)) {
+    logger.info(
+      { contentHash: table.contentHash, lastTrainedVersion: last.version },
+      `retrain ${SKIPPED_NO_NEW_DATA}: the table is the one ${last.version} was trained on`,
+    );
+    return {
+      skipped: true,
+      reason: SKIPPED_NO_NEW_DATA,
+      rows: table.rows.length,
+      contentHash: table.contentHash,
+      lastTrainedVersion: last.version,
+    };
+  }
+  const { tf, backend } = await loadTf(config.trainer.backend);
   const data = buildDataset(table.rows);
   logger.info(
     {
@@ -254,9 +275,9 @@ function versionMetadata(v: {
       trainRows: v.data.train.rows.length,
       validationRows: v.data.validation.rows.length,
       testRows: v.data.test.rows.length,
-      objectKeys: v.table.objectKeys,
       contentHash: v.table.contentHash,
       excludedRows: v.data.excluded,
+      ...v.table.lineage,
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
@@ -299,6 +320,12 @@ async function registerVersion(
   const { version } = metadata;
   await saveModel(s3, bucket, model, metadata);
   model.dispose();
+  await writeLastTrained(s3, bucket, {
+    version,
+    contentHash: metadata.dataset.contentHash,
+    trainedAt: metadata.createdAt,
+    recipe: metadata.preprocessing.recipe ?? 1,
+  });
   await putObject(s3, bucket, `models/ibu/${version}/curves.svg`, plots.curves, 'image/svg+xml');
   await putObject(
     s3,

@@ -39,6 +39,7 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
           s3: ctx.s3,
           redis: ctx.publisher,
           logger,
+          force: job.data.force === true,
           onEpoch: async (progress) => {
             // At most five progress writes a second: enough for the dashboard, cheap for Redis.
             if (Date.now() - lastProgress < 200) return;
@@ -46,6 +47,11 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
             await job.updateProgress(progress);
           },
         });
+        if ('skipped' in outcome) {
+          // The job's return value says so (the dashboard and GET /retrain/:id show it).
+          await job.updateProgress({ done: true, skipped: true });
+          return outcome;
+        }
         await job.updateProgress({ done: true, version: outcome.version });
         const { plots: _plots, ...result } = outcome;
         return result;

@@ -14,10 +14,24 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/retrain',
     {
+      // The body is optional: a POST without one (as before `force` existed) is `{}`.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
       schema: {
         tags: ['retraining'],
         security: [{ apiKey: [] }],
         summary: 'Queue a manual retrain; joins the retrain already waiting, if any',
+        body: Type.Object(
+          {
+            force: Type.Optional(
+              Type.Boolean({
+                description: 'train even when the table is unchanged since the last trained version',
+              }),
+            ),
+          },
+          { additionalProperties: false },
+        ),
         response: {
           202: Type.Object({
             id: Type.String(),
@@ -28,9 +42,10 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
         },
       },
     },
-    async (_request, reply) => {
+    async (request, reply) => {
+      const force = request.body.force === true;
       const { id, created } = await app.redisCall('queue a retrain', () =>
-        enqueueRetrain(app.retrainQueue, { reason: 'manual' }),
+        enqueueRetrain(app.retrainQueue, force ? { reason: 'manual', force } : { reason: 'manual' }),
       );
       const message = created ? 'retrain queued' : 'a retrain was already waiting; this request joined it';
       return reply.code(202).send({ id, created, message });
@@ -50,6 +65,7 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
             id: Type.Optional(Type.String()),
             state: Type.Optional(Type.String()),
             reason: Type.Optional(Type.String()),
+            force: Type.Optional(Type.Boolean()),
             progress: Type.Optional(Type.Unknown()),
             attemptsMade: Type.Optional(Type.Integer()),
             failedReason: Type.Optional(nullable(Type.String())),
@@ -71,6 +87,7 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
         id,
         state: await app.redisCall('read a retrain job', () => job.getState()),
         reason: job.data.reason,
+        force: job.data.force === true,
         progress: job.progress,
         attemptsMade: job.attemptsMade,
         failedReason: job.failedReason ?? null,

@@ -10,9 +10,10 @@ import type { FastifyInstance } from 'fastify';
 import { deadLetterKey, legacyRowsKey, rowsKey } from '../../consumers/cleaned/keys.js';
 import { LAST_SEQUENCE_NUMBER } from '../../consumers/processor/batchingProcessor.js';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
-import { CHAMPION_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
+import { CHAMPION_KEY, LAST_TRAINED_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
+import { manifestKey, snapshotPrefix } from '../../lib/tableSnapshot.js';
 import { loadTf } from '../../lib/tfjs.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
@@ -34,6 +35,10 @@ describe('docs/design.md names every contract the code defines', () => {
     documented(`\`${LAST_SEQUENCE_NUMBER}\``);
     documented(deadLetterKey('YYYY-MM-DD', '<shardId>', '<sequenceNumber>'));
     documented(CHAMPION_KEY);
+    documented(LAST_TRAINED_KEY);
+    // Snapshot numbers are zero-padded to ten digits; the doc spells the layout with <n>.
+    documented(manifestKey(1).replace(snapshotPrefix(1), 'snapshots/<n>/'));
+    documented('snapshots/<n>/table-<writer>.csv');
     documented(`${MODELS_PREFIX}<version>/metadata.json`);
     documented(CLEANED_COLUMNS.join(','));
   });

@@ -88,7 +88,7 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
 
     // A long training, killed once it reports progress.
     const doomed = stack.role(['trainer'], { TRAIN_MAX_EPOCHS: '100000', TRAIN_PATIENCE: '100000' });
-    const { id } = await enqueueRetrain(queue, { reason: 'manual' });
+    const { id } = await enqueueRetrain(queue, { reason: 'manual', force: true });
     for (const deadline = Date.now() + 120_000; ; ) {
       const progress = (await queue.getJob(id))?.progress as { epoch?: number } | undefined;
       if ((progress?.epoch ?? 0) >= 2) break;

@@ -4,10 +4,17 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
 import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
+import { ListObjectsV2Command, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
 import { s3Client } from '../../lib/aws.js';
-import { getObjectBytes, getObjectText, headMetadata, putObject, putObjectIfAbsent } from '../../lib/s3.js';
+import {
+  getObjectBytes,
+  getObjectText,
+  headMetadata,
+  inParallel,
+  putObject,
+  putObjectIfAbsent,
+} from '../../lib/s3.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 describe('S3 stand-in: conditional writes', () => {
@@ -111,5 +118,38 @@ describe('S3 stand-in: conditional writes', () => {
     );
     assert.equal(await getObjectText(s3, bucket, key), 'complete');
     assert.equal((await headMetadata(s3, bucket, key))?.['last-sequence-number'], '7');
+  });
+
+  it('lists more than 1,000 keys with ListObjectsV2 pages, start-after and a delimiter (s3rver alone fails)', async () => {
+    const prefix = `many-${randomBytes(3).toString('hex')}/`;
+    const keys = Array.from(
+      { length: 2345 },
+      (_, i) => `${prefix}d=${i % 3}/k&${String(i).padStart(5, '0')}.txt`,
+    );
+    await inParallel(keys, 32, (key) => putObject(s3, bucket, key, 'x', 'text/plain'));
+    const listed: string[] = [];
+    let pages = 0;
+    for await (const page of paginateListObjectsV2({ client: s3 }, { Bucket: bucket, Prefix: prefix })) {
+      pages += 1;
+      listed.push(...(page.Contents ?? []).map((item) => item.Key ?? ''));
+    }
+    assert.deepEqual(listed, [...keys].sort());
+    assert.equal(pages, 3);
+    const after: string[] = [];
+    for await (const page of paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: prefix, StartAfter: `${prefix}d=1` },
+    ))
+      after.push(...(page.Contents ?? []).map((item) => item.Key ?? ''));
+    assert.deepEqual(
+      after,
+      [...keys].sort().filter((key) => key > `${prefix}d=1`),
+    );
+    const top = await s3.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, Delimiter: '/' }));
+    assert.deepEqual(
+      (top.CommonPrefixes ?? []).map((p) => p.Prefix),
+      ['d=0/', 'd=1/', 'd=2/'].map((d) => prefix + d),
+    );
+    assert.equal(top.KeyCount, 3);
   });
 });

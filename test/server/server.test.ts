@@ -215,6 +215,18 @@ describe('server', () => {
     assert.equal(job.status, 200);
     assert.equal(job.body.state, 'waiting');
     assert.equal(job.body.reason, 'manual');
+    assert.equal(job.body.force, false);
+    // A forced request joins the waiting job and forces it; a request with no body at all is fine.
+    const forced = await post('/retrain', { force: true }, { 'x-api-key': KEY });
+    assert.deepEqual([forced.status, forced.body.id], [202, first.body.id]);
+    assert.equal((await get(`/retrain/${first.body.id}`, { 'x-api-key': KEY })).body.force, true);
+    const bare = await fetch(`${base}/retrain`, { method: 'POST', headers: { 'x-api-key': KEY } });
+    assert.equal(bare.status, 202);
+    for (const body of [{ force: 'yes' }, { forse: true }]) {
+      const refused = await post('/retrain', body, { 'x-api-key': KEY });
+      assert.equal(refused.status, 400, JSON.stringify(body));
+      assert.match(String(refused.body.message), /force|forse/);
+    }
     assert.equal((await get('/retrain/999999', { 'x-api-key': KEY })).status, 404);
     assert.equal((await get('/retrain/bad%20id', { 'x-api-key': KEY })).status, 400);
   });

@@ -50,8 +50,8 @@ describe('trainer', () => {
   };
   const { logger, lines } = capturingLogger();
 
-  const runJob = async () => {
-    const { id } = await enqueueRetrain(queue, { reason: 'manual' });
+  const runJob = async (force = false) => {
+    const { id } = await enqueueRetrain(queue, force ? { reason: 'manual', force } : { reason: 'manual' });
     const job = await queue.getJob(id);
     assert.ok(job);
     try {
@@ -130,7 +130,15 @@ describe('trainer', () => {
       assert.ok(field in meta, `metadata.${field}`);
     }
     assert.equal(meta.dataset.rows, 325);
-    assert.equal(meta.dataset.objectKeys.length, 2);
+    // Lineage: the trainer compacted both objects into snapshot 1 before training on it.
+    assert.equal(meta.dataset.objectKeys, undefined);
+    assert.equal(meta.dataset.snapshot, 1);
+    assert.equal(meta.dataset.snapshotObjects, 2);
+    assert.equal(meta.dataset.objectsAfter, 0);
+    const snapshotKeys = (await listObjects(s3, stack.config.buckets.cleaned, 'snapshots/')).map(
+      (o) => o.key,
+    );
+    assert.ok(snapshotKeys.includes('snapshots/0000000001/manifest.json'), snapshotKeys.join(', '));
     assert.match(meta.dataset.contentHash, /^[0-9a-f]{64}$/);
     assert.deepEqual(meta.features, ['abv', 'og_points', 'attenuation', 'abv_per_og_point', 'ebc', 'ph']);
     assert.equal(meta.preprocessing.recipe, 2);
@@ -173,10 +181,21 @@ describe('trainer', () => {
     model.dispose();
   });
 
-  it('a second job on the same data does not promote a model that is not better', async () => {
+  it('a second job on the same data ends at once as skipped, registering nothing', async () => {
+    const s3 = s3Client(stack.config);
+    const { result, job } = await runJob();
+    assert.deepEqual(
+      { skipped: result.skipped, reason: result.reason, rows: result.rows },
+      { skipped: true, reason: 'skipped: no new data', rows: 325 },
+    );
+    assert.equal(job?.returnvalue?.reason, 'skipped: no new data');
+    assert.equal((await listModels(s3, stack.config.buckets.models)).length, 1);
+  });
+
+  it('a forced job on the same data trains, and does not promote a model that is not better', async () => {
     const s3 = s3Client(stack.config);
     const champion = await readChampion(s3, stack.config.buckets.models);
-    const { result } = await runJob();
+    const { result } = await runJob(true);
     assert.equal(result.promoted, false);
     assert.match(result.reason, /does not beat champion/);
     assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
@@ -194,7 +213,7 @@ describe('trainer', () => {
     const oldVersion = await publishModel(s3, bucket, old);
     old.dispose();
     assert.equal((await readMetadata(s3, bucket, oldVersion))?.preprocessing.recipe, undefined);
-    const { result } = await runJob();
+    const { result } = await runJob(true);
     assert.equal(result.metrics.champion?.version, oldVersion);
     assert.ok(Number.isFinite(result.metrics.champion?.mae));
     const numbers = result.promotion.champion;
@@ -212,14 +231,14 @@ describe('trainer', () => {
     assert.ok(champion);
     const missing = '20260101T000000000Z-0000ff';
     await writeChampion(s3, bucket, missing);
-    const gone = await runJob();
+    const gone = await runJob(true);
     assert.ok(gone.error);
     assert.match(gone.error.message, new RegExp(`champion ${missing}: metadata.json is missing`));
     assert.equal(gone.job?.attemptsMade, 1, 'not retried');
     assert.equal((await readChampion(s3, bucket))?.version, missing, 'champion.json untouched');
 
     await putObject(s3, bucket, `models/ibu/${missing}/metadata.json`, '{"version": ', 'application/json');
-    const broken = await runJob();
+    const broken = await runJob(true);
     assert.ok(broken.error);
     assert.match(
       broken.error.message,
