@@ -53,18 +53,12 @@ if (missing.length > 0) {
 }
 // Drills stop and start parts under load: one file at a time, so two drills do not share the CPU.
 const concurrency = process.env.TEST_CONCURRENCY ?? (drillsOnly ? '1' : '2');
-// --test-force-exit: a file whose tests have all ended exits even if a handle (a timer, a socket)
-// was left open by a test that failed half-way; without it one forgotten interval hangs the run.
+// Not --test-force-exit: on Node 24.21 it ends a file early at random and drops its remaining
+// tests without a failure (seen: test/infra/iam.test.ts ran 53, 55 or 56 of its 56). A drill that
+// fails half-way stops its watchers in close() instead, and .ci/run bounds each slow step in time.
 const result = spawnSync(
   process.execPath,
-  [
-    '--enable-source-maps',
-    '--test',
-    '--test-force-exit',
-    `--test-concurrency=${concurrency}`,
-    '--test-reporter=spec',
-    ...files,
-  ],
+  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);

@@ -71,6 +71,9 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     // From now on, whenever champion.json names a version, every file of that version is there.
     const violations: string[] = [];
     let watching = true;
+    stack.onClose(() => {
+      watching = false;
+    });
     const watcher = (async () => {
       while (watching) {
         const text = await getObjectTextIfExists(s3, models, CHAMPION_KEY).catch(() => undefined);
