@@ -82,9 +82,7 @@ describe('crash test', () => {
   });
   after(async () => {
     daemon?.kill('SIGKILL');
-    const keys = await redis.keys(`kcl:${stack.config.consumer.applicationName}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.del(...(await redis.keys(`${stack.config.queuePrefix}:*`)), 'none');
+    await stack.clearRedis(redis);
     redis.disconnect();
     await stack.close();
   });

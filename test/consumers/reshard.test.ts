@@ -33,8 +33,7 @@ describe('resharding', () => {
   });
   after(async () => {
     await daemon?.stop();
-    const keys = await redis.keys(`kcl:${stack.config.consumer.applicationName}:*`);
-    if (keys.length > 0) await redis.del(...keys);
+    await stack.clearRedis(redis);
     redis.disconnect();
     await stack.close();
     await rm(dir, { recursive: true, force: true });

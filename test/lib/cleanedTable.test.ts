@@ -84,9 +84,7 @@ describe('cleaned table snapshots', () => {
   });
   after(async () => {
     daemon?.kill('SIGKILL');
-    const keys = await redis.keys(`kcl:${stack.config.consumer.applicationName}:*`);
-    if (keys.length > 0) await redis.del(...keys);
-    await redis.del(...(await redis.keys(`${stack.config.queuePrefix}:*`)), 'none');
+    await stack.clearRedis(redis);
     redis.disconnect();
     s3.destroy();
     await stack.close();

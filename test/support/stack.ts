@@ -2,6 +2,7 @@
 // with fresh names for the stream, buckets, queue prefix and KCL application, so test files can
 // run side by side against the one real Redis.
 import { randomBytes } from 'node:crypto';
+import type { Redis } from 'ioredis';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { type Config, loadConfig } from '../../lib/config.js';
 import { ensureBucket } from '../../lib/s3.js';
@@ -13,6 +14,8 @@ export interface TestStack {
   config: Config;
   /** The environment a child process needs to reach the same stand-ins and names. */
   env: Record<string, string>;
+  /** Deletes this stack's keys in the shared Redis: KCL checkpoints and lease, and the queue's. */
+  clearRedis(redis: Redis): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -60,6 +63,13 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
   return {
     config,
     env,
+    clearRedis: async (redis) => {
+      const keys = [
+        ...(await redis.keys(`kcl:${config.consumer.applicationName}:*`)),
+        ...(await redis.keys(`${config.queuePrefix}:*`)),
+      ];
+      if (keys.length > 0) await redis.del(...keys);
+    },
     close: async () => {
       await Promise.all([kinesis.close(), s3.close()]);
     },
