@@ -13,13 +13,12 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { type MavenStandIn, startMavenStandIn } from '../support/mavenStandIn.js';
 import { freePort } from '../support/ports.js';
 
 // This file runs as dist/test/container/kclJars.test.js.
@@ -27,7 +26,6 @@ const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '.
 const script = path.join(repo, 'consumers', 'amazon', 'kcl-jars.sh');
 const pinTool = path.join(repo, 'scripts', 'pin-kcl-jars.js');
 const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('hex');
-const sha1 = (data: string | Buffer) => createHash('sha1').update(data).digest('hex');
 
 let dir: string;
 before(() => {
@@ -82,34 +80,16 @@ async function run(file: string, args: string[], env: Record<string, string>) {
 const jars = { 'a-1.0.jar': 'jar a', 'b-2.0.jar': 'jar b' };
 const goodPins = () => Object.entries(jars).map(([name, content]) => `${sha256(content)}  ${name}`);
 
-// The stand-in for Maven Central: any .jar path is served (a small fake jar, its content named
-// after its path) with a .sha1 beside it, published wrong for the paths in `tampered`. `served`
-// keeps each jar served since it was last cleared, so a test knows what the tools downloaded.
-let server: Server;
+// The stand-in for Maven Central (test/support/mavenStandIn.ts).
+let maven: MavenStandIn;
 let repository: string;
-const served = new Map<string, Buffer>();
-const tampered = new Set<string>();
+let served: Map<string, Buffer>;
+let tampered: Set<string>;
 before(async () => {
-  server = createServer((request, response) => {
-    const url = request.url ?? '';
-    const jarPath = url.replace(/\.sha1$/, '');
-    if (!jarPath.endsWith('.jar')) {
-      response.writeHead(404).end();
-      return;
-    }
-    const content = Buffer.from(`fake jar at ${jarPath}`);
-    if (url.endsWith('.sha1')) {
-      const published = tampered.has(jarPath) ? sha1('something else') : sha1(content);
-      response.end(`${published}  ${path.posix.basename(jarPath)}\n`);
-    } else {
-      served.set(jarPath, content);
-      response.end(content);
-    }
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  repository = `http://127.0.0.1:${(server.address() as AddressInfo).port}/maven2`;
+  maven = await startMavenStandIn();
+  ({ repository, served, tampered } = maven);
 });
-after(() => new Promise<void>((resolve) => server.close(() => resolve())));
+after(() => maven.close());
 
 /** The jars last served, by file name. */
 const servedJars = () =>

@@ -9,8 +9,6 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,6 +21,7 @@ import { readChampion, readMetadata } from '../../lib/modelRegistry.js';
 import { createRedis } from '../../lib/redis.js';
 import { retrainQueue } from '../../lib/retrainQueue.js';
 import { cleanedRows, waitFor } from '../support/buckets.js';
+import { startMavenStandIn } from '../support/mavenStandIn.js';
 import { freePort } from '../support/ports.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -87,6 +86,10 @@ function buildArgs(context: string, tag: string, buildArgsList: string[], target
     context,
   ];
 }
+
+/** Runs one command in `image` (no network, removed after), as `podman run --entrypoint` does. */
+const inImage = (image: string, command: string, args: string[]) =>
+  run('podman', ['run', '--rm', '--network', 'none', '--entrypoint', command, image, ...args], 60_000);
 
 const onPath = async (tool: string) => (await run('sh', ['-c', `command -v ${tool}`], 10_000)).code === 0;
 const missingTools = (
@@ -174,24 +177,13 @@ describe('the container image', { skip }, () => {
     const inspected = await run('podman', ['image', 'inspect', '-f', '{{.Size}}', image], 30_000);
     assert.equal(inspected.code, 0, failed('podman image inspect', inspected));
     const megabytes = Number(inspected.stdout.trim()) / 1e6;
-    const du = await run(
-      'podman',
-      [
-        'run',
-        '--rm',
-        '--network',
-        'none',
-        '--entrypoint',
-        'du',
-        image,
-        '-smc',
-        '/app/node_modules',
-        '/usr/lib/jvm',
-        '/usr/local',
-        '/app/dist',
-      ],
-      60_000,
-    );
+    const du = await inImage(image, 'du', [
+      '-smc',
+      '/app/node_modules',
+      '/usr/lib/jvm',
+      '/usr/local',
+      '/app/dist',
+    ]);
     t.diagnostic(`image ${image}: ${megabytes.toFixed(1)} MB, built in ${build.seconds.toFixed(0)} s`);
     t.diagnostic(`in it (du, MB): ${du.stdout.trim().split('\n').join('; ')}`);
     for (const line of build.stdout
@@ -202,17 +194,9 @@ describe('the container image', { skip }, () => {
   });
 
   it('runs as the user node (uid 1000) and has java for the Amazon path', async () => {
-    const uid = await run(
-      'podman',
-      ['run', '--rm', '--network', 'none', '--entrypoint', 'id', image, '-u'],
-      60_000,
-    );
+    const uid = await inImage(image, 'id', ['-u']);
     assert.equal(uid.stdout.trim(), '1000', failed('id -u', uid));
-    const java = await run(
-      'podman',
-      ['run', '--rm', '--network', 'none', '--entrypoint', 'java', image, '-version'],
-      60_000,
-    );
+    const java = await inImage(image, 'java', ['-version']);
     assert.equal(java.code, 0, failed('java -version', java));
     assert.match(java.stderr, /openjdk version "17\./);
   });
@@ -466,38 +450,12 @@ describe('the container image', { skip }, () => {
       const ran = await buildJars(context('match', fakeJars, goodPins), tag, 'dir');
       assert.equal(ran.code, 0, failed('buildah bud --target dependencies', ran));
       try {
-        const listed = await run(
-          'podman',
-          [
-            'run',
-            '--rm',
-            '--network',
-            'none',
-            '--entrypoint',
-            'ls',
-            tag,
-            '/app/node_modules/aws-kcl/lib/jars',
-          ],
-          60_000,
-        );
+        const listed = await inImage(tag, 'ls', ['/app/node_modules/aws-kcl/lib/jars']);
         assert.deepEqual(
           listed.stdout.trim().split('\n').sort(),
           [...Object.keys(fakeJars), 'kcl-jars.txt'].sort(),
         );
-        const record = await run(
-          'podman',
-          [
-            'run',
-            '--rm',
-            '--network',
-            'none',
-            '--entrypoint',
-            'cat',
-            tag,
-            '/app/node_modules/aws-kcl/lib/jars/kcl-jars.txt',
-          ],
-          60_000,
-        );
+        const record = await inImage(tag, 'cat', ['/app/node_modules/aws-kcl/lib/jars/kcl-jars.txt']);
         assert.equal(record.stdout, 'KCL_JARS=dir\n');
       } finally {
         await run('podman', ['image', 'rm', tag], 60_000);
@@ -523,20 +481,9 @@ describe('the container image', { skip }, () => {
     });
 
     it('the default build (fetch) with nothing pinned puts in what the repository serves, with a warning and KCL_JARS_PINNED=no', async () => {
-      // A stand-in repository on the host's loopback, which the build shares: every .jar path is
-      // a small fake jar, with its SHA-1 beside it.
-      const standIn = createServer((request, response) => {
-        const url = request.url ?? '';
-        const jarPath = url.replace(/\.sha1$/, '');
-        if (!jarPath.endsWith('.jar')) {
-          response.writeHead(404).end();
-          return;
-        }
-        const content = Buffer.from(`fake jar at ${jarPath}`);
-        response.end(url.endsWith('.sha1') ? createHash('sha1').update(content).digest('hex') : content);
-      });
-      await new Promise<void>((resolve) => standIn.listen(0, '127.0.0.1', resolve));
-      const repository = `http://127.0.0.1:${(standIn.address() as AddressInfo).port}/maven2`;
+      // The stand-in repository on the host's loopback, which the build shares.
+      const maven = await startMavenStandIn();
+      const repository = maven.repository;
       const tag = `localhost/brewstream-jars:${id}-unpinned`;
       try {
         const ran = await run(
@@ -551,35 +498,9 @@ describe('the container image', { skip }, () => {
         );
         assert.equal(ran.code, 0, failed('buildah bud --target dependencies (fetch, unpinned)', ran));
         assert.match(ran.stderr + ran.stdout, /WARNING: THE KCL JARS ARE NOT PINNED/);
-        const record = await run(
-          'podman',
-          [
-            'run',
-            '--rm',
-            '--network',
-            'none',
-            '--entrypoint',
-            'cat',
-            tag,
-            '/app/node_modules/aws-kcl/lib/jars/kcl-jars.txt',
-          ],
-          60_000,
-        );
+        const record = await inImage(tag, 'cat', ['/app/node_modules/aws-kcl/lib/jars/kcl-jars.txt']);
         assert.equal(record.stdout, 'KCL_JARS=fetch\nKCL_JARS_PINNED=no\n');
-        const listed = await run(
-          'podman',
-          [
-            'run',
-            '--rm',
-            '--network',
-            'none',
-            '--entrypoint',
-            'ls',
-            tag,
-            '/app/node_modules/aws-kcl/lib/jars',
-          ],
-          60_000,
-        );
+        const listed = await inImage(tag, 'ls', ['/app/node_modules/aws-kcl/lib/jars']);
         const pom = readFileSync(path.join(repo, 'node_modules', 'aws-kcl', 'pom.xml'), 'utf8');
         assert.equal(
           listed.stdout
@@ -590,7 +511,7 @@ describe('the container image', { skip }, () => {
           'one jar per dependency of the pom',
         );
       } finally {
-        await new Promise<void>((resolve) => standIn.close(() => resolve()));
+        await maven.close();
         await run('podman', ['image', 'rm', tag], 60_000);
       }
     });
