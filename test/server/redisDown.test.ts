@@ -15,6 +15,7 @@ import { writeChampion } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
+import { until } from '../support/buckets.js';
 import { noRedisServer, type PrivateRedis, privateRedis } from '../support/redisServer.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { publishModel, tinyModel } from './models.js';
@@ -45,15 +46,6 @@ const predict = () =>
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ abv: 5, target_og: 1050 }),
   });
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
 
 /** Refused with 503 and a reason, within the bound. */
 async function refused(path: string, init: RequestInit = {}) {

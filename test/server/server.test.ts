@@ -12,6 +12,7 @@ import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
+import { until } from '../support/buckets.js';
 import { listenLocal } from '../support/listen.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { expectedIbu, publishModel, tinyModel } from './models.js';
@@ -38,15 +39,6 @@ async function post(path: string, body: unknown, headers: Record<string, string>
 async function get(path: string, headers: Record<string, string> = {}) {
   const response = await fetch(`${base}${path}`, { headers });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };
-}
-
-async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 before(async () => {
