@@ -9,6 +9,7 @@
 //   (EBC ≈ 1.97 × SRM: two copies of one colour add nothing), pH.
 import { type Static, Type } from 'typebox';
 import type { CleanedRow } from './beer.js';
+import { medianOf } from './stats.js';
 
 /** The request's inputs (and recipe 1's features). */
 export const FEATURES = ['abv', 'target_fg', 'target_og', 'ebc', 'srm', 'ph'] as const;
@@ -120,8 +121,8 @@ export function fitPreprocessing(train: readonly TrainingRow[], recipe: 1 | 2 = 
   const rows = train.map((row) => (recipe === 2 ? fixInputs(row) : row));
   const medians = {} as Record<Feature, number>;
   for (const feature of FEATURES) {
-    const median = medianOf(rows.map((r) => r[feature]));
-    if (median === undefined) throw new DataError(`feature ${feature} has no values in the training split`);
+    const median = medianOf(rows.map((r) => r[feature]).filter(isNumber));
+    if (Number.isNaN(median)) throw new DataError(`feature ${feature} has no values in the training split`);
     medians[feature] = median;
   }
   const features: ModelFeature[] = recipe === 2 ? [...RECIPE_FEATURES] : [...FEATURES];
@@ -207,15 +208,6 @@ export const modelToTarget = (y: number, p: Preprocessing) => {
   const log = Math.min(p.target.hi, Math.max(p.target.lo, y * p.target.std + p.target.mean));
   return Math.expm1(log);
 };
-
-function medianOf(values: Array<number | null | undefined>): number | undefined {
-  const finite = values.filter(isNumber).sort((a, b) => a - b);
-  if (finite.length === 0) return undefined;
-  const mid = finite.length >> 1;
-  return finite.length % 2
-    ? (finite[mid] as number)
-    : ((finite[mid - 1] as number) + (finite[mid] as number)) / 2;
-}
 
 function meanStd(values: number[]): [number, number] {
   const mean = values.reduce((a, b) => a + b, 0) / values.length;

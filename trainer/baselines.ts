@@ -4,7 +4,7 @@
 // model (trainer/linear.ts). "The best baseline" is whichever of them scores the lowest MAE.
 import type { CleanedRow } from '../lib/beer.js';
 import { fixInputs } from '../lib/features.js';
-import { medianOf } from './bootstrap.js';
+import { medianOf } from '../lib/stats.js';
 import { fitLinear, predictLinear } from './linear.js';
 
 export const BASELINES = ['median', 'physics', 'linear'] as const;

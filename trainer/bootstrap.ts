@@ -1,5 +1,6 @@
 // Percentile bootstrap intervals, seeded so a report repeats. The resampled unit is a cluster of
 // rows (a recipe group: copies of one recipe are not independent evidence), or each row alone.
+import { quantile } from '../lib/stats.js';
 import { seededRandom } from './rng.js';
 
 export interface BootstrapOptions {
@@ -44,17 +45,3 @@ export function clustersOf(keys: readonly string[]): number[][] {
 
 export const meanOf = (values: readonly number[], rows: readonly number[]) =>
   rows.reduce((sum, i) => sum + (values[i] as number), 0) / rows.length;
-
-export function medianOf(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  if (sorted.length === 0) return Number.NaN;
-  return quantile(sorted, 0.5);
-}
-
-/** Linear interpolation between order statistics of sorted values. */
-function quantile(sorted: readonly number[], q: number): number {
-  const at = (sorted.length - 1) * q;
-  const lo = Math.floor(at);
-  const hi = Math.ceil(at);
-  return (sorted[lo] as number) + ((sorted[hi] as number) - (sorted[lo] as number)) * (at - lo);
-}

@@ -10,7 +10,7 @@
 //    not block a valid candidate.
 // Every decision returns the numbers it used, for the metadata and the job's result. Pure (the
 // bootstrap is seeded), so the rule can change and be tested without S3, Redis or a model.
-import { bootstrapInterval, clustersOf } from './bootstrap.js';
+import { bootstrapInterval, clustersOf, meanOf } from './bootstrap.js';
 
 export interface PromotionInput {
   /** Absolute errors on the test split, row by row; every array below is aligned with it. */
@@ -40,7 +40,7 @@ export interface PromotionDecision {
 
 export const PROMOTION_RESAMPLES = 2000;
 
-const meanOf = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
+const mean = (values: number[]) => values.reduce((a, b) => a + b, 0) / values.length;
 const finite = (x: number) => Number.isFinite(x);
 const orNull = (x: number) => (finite(x) ? x : null);
 const f2 = (x: number) => x.toFixed(2);
@@ -50,9 +50,9 @@ export function decidePromotion(
   options: { resamples?: number; seed?: number } = {},
 ): PromotionDecision {
   const resamples = options.resamples ?? PROMOTION_RESAMPLES;
-  const candidateMae = meanOf(input.candidate);
+  const candidateMae = mean(input.candidate);
   const baselineMaes = Object.fromEntries(
-    Object.entries(input.baselines).map(([name, errors]) => [name, meanOf(errors)]),
+    Object.entries(input.baselines).map(([name, errors]) => [name, mean(errors)]),
   );
   const best = Object.entries(baselineMaes)
     .filter(([, mae]) => finite(mae))
@@ -86,7 +86,7 @@ export function decidePromotion(
       numbers,
     };
   }
-  const championMae = meanOf(champion.errors);
+  const championMae = mean(champion.errors);
   if (!finite(championMae)) {
     numbers.champion = { version: champion.version, mae: null, diffCi95: null };
     return {
@@ -97,14 +97,10 @@ export function decidePromotion(
   }
   const diff = input.candidate.map((e, i) => e - (champion.errors[i] as number));
   const clusters = input.groups ? clustersOf(input.groups) : diff.map((_, i) => [i]);
-  const ci = bootstrapInterval(
-    clusters,
-    (rows) => rows.reduce((s, i) => s + (diff[i] as number), 0) / rows.length,
-    {
-      resamples,
-      seed: options.seed ?? 1,
-    },
-  );
+  const ci = bootstrapInterval(clusters, (rows) => meanOf(diff, rows), {
+    resamples,
+    seed: options.seed ?? 1,
+  });
   numbers.champion = { version: champion.version, mae: championMae, diffCi95: ci };
   const against = `champion ${champion.version}'s ${f2(championMae)} (difference 95% CI [${f2(ci[0])}, ${f2(ci[1])}])`;
   if (!(ci[1] < 0)) {

@@ -2,8 +2,10 @@
 // each baseline, MAE, median absolute error, MAE on beers up to 150 IBU, and MAE of log1p(IBU),
 // each with a 95% bootstrap interval over recipe groups, and the paired interval of the MAE
 // difference between the model and the best baseline. Pure.
+
+import { medianOf } from '../lib/stats.js';
 import { BASELINES, type BaselineName } from './baselines.js';
-import { type BootstrapOptions, bootstrapInterval, clustersOf, medianOf } from './bootstrap.js';
+import { type BootstrapOptions, bootstrapInterval, clustersOf } from './bootstrap.js';
 
 export type Estimate = {
   value: number;
