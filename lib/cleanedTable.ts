@@ -3,10 +3,17 @@
 // the rows/ objects it does not cover, listed from the snapshot's first listed date partition on;
 // compaction writes the next snapshot. Used by the trainer (which compacts) and the server's /table.
 import { createHash, randomBytes } from 'node:crypto';
-import { DeleteObjectsCommand, paginateListObjectsV2, type S3Client } from '@aws-sdk/client-s3';
+import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CleanedRow } from './beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from './cleanedCsv.js';
-import { getObjectText, getObjectTextIfExists, inParallel, putObjectIfAbsent } from './s3.js';
+import {
+  getObjectText,
+  getObjectTextIfExists,
+  inParallel,
+  listObjects,
+  type ObjectSummary,
+  putObjectIfAbsent,
+} from './s3.js';
 import {
   type ArrivedRow,
   applyObjects,
@@ -61,31 +68,9 @@ export interface LoadedTable extends CleanedTable {
 
 export class CorruptObjectError extends Error {}
 
-interface Listed {
-  key: string;
-  lastModified: Date;
-}
-
-async function listKeys(
-  s3: S3Client,
-  bucket: string,
-  prefix: string,
-  startAfter?: string,
-): Promise<Listed[]> {
-  const listed: Listed[] = [];
-  for await (const page of paginateListObjectsV2(
-    { client: s3 },
-    { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
-  )) {
-    for (const item of page.Contents ?? [])
-      if (item.Key) listed.push({ key: item.Key, lastModified: item.LastModified ?? new Date(0) });
-  }
-  return listed;
-}
-
 /** The manifest of the highest-numbered snapshot that has one; a snapshot without one is not there. */
 export async function latestManifest(s3: S3Client, bucket: string): Promise<Manifest | undefined> {
-  const numbers = (await listKeys(s3, bucket, SNAPSHOTS_PREFIX))
+  const numbers = (await listObjects(s3, bucket, SNAPSHOTS_PREFIX))
     .map(({ key }) => manifestNumber(key))
     .filter((n): n is number => n !== undefined)
     .sort((a, b) => b - a);
@@ -117,7 +102,7 @@ async function readSnapshot(
   }
 }
 
-async function readObjects(s3: S3Client, bucket: string, objects: Listed[]): Promise<RowsObject[]> {
+async function readObjects(s3: S3Client, bucket: string, objects: ObjectSummary[]): Promise<RowsObject[]> {
   const read: RowsObject[] = [];
   await inParallel(objects, READ_CONCURRENCY, async ({ key, lastModified }) => {
     let text: string;
@@ -141,7 +126,7 @@ export async function loadCleanedTable(s3: S3Client, bucket: string): Promise<Lo
   const manifest = await latestManifest(s3, bucket);
   const [base, listed] = await Promise.all([
     manifest ? readSnapshot(s3, bucket, manifest) : new Map<number, ArrivedRow>(),
-    listKeys(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
+    listObjects(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
   ]);
   const uncovered = new Set(
     uncoveredKeys(
@@ -222,7 +207,7 @@ export async function compactCleanedTable(
 }
 
 async function deleteOldSnapshots(s3: S3Client, bucket: string, latest: number): Promise<number[]> {
-  const keys = await listKeys(s3, bucket, SNAPSHOTS_PREFIX);
+  const keys = await listObjects(s3, bucket, SNAPSHOTS_PREFIX);
   const doomed = new Set(
     snapshotsToDelete(
       keys.map(({ key }) => snapshotNumber(key)).filter((n): n is number => n !== undefined),

@@ -3,8 +3,8 @@ import {
   GetObjectCommand,
   HeadBucketCommand,
   HeadObjectCommand,
-  ListObjectsV2Command,
   PutObjectCommand,
+  paginateListObjectsV2,
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
@@ -16,19 +16,23 @@ export interface ObjectSummary {
 }
 
 /** Every object under a prefix, following continuation tokens. */
-export async function listObjects(s3: S3Client, bucket: string, prefix: string): Promise<ObjectSummary[]> {
+/** Every object under `prefix` (after `startAfter`, when given), through the SDK's paginator. */
+export async function listObjects(
+  s3: S3Client,
+  bucket: string,
+  prefix: string,
+  startAfter?: string,
+): Promise<ObjectSummary[]> {
   const objects: ObjectSummary[] = [];
-  let token: string | undefined;
-  do {
-    const page = await s3.send(
-      new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }),
-    );
+  for await (const page of paginateListObjectsV2(
+    { client: s3 },
+    { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
+  )) {
     for (const item of page.Contents ?? []) {
       if (item.Key)
         objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
     }
-    token = page.IsTruncated ? page.NextContinuationToken : undefined;
-  } while (token);
+  }
   return objects;
 }
 
