@@ -20,6 +20,7 @@ import { manifestKey } from '../../lib/tableSnapshot.js';
 import { putAll } from '../../producer/putRecords.js';
 import { waitFor } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
+import { utcDay } from '../support/clock.js';
 import { startHoldingProxy } from '../support/holdingProxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
@@ -31,7 +32,6 @@ const PER_WAVE = 1000;
 const LIVE_UPDATES = 400; // ids of the synthetic range the consumer writes again
 const LIVE_NEW = 1600; // new ids the consumer writes
 
-const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const beer = (id: number, name: string, ibu: number): CleanedRow => ({
@@ -93,7 +93,7 @@ describe('cleaned table snapshots', () => {
   it('5,000 objects and live consumer writes during compactions: every id once, the latest arrival winning', async () => {
     // Waves of objects, each wave written whole before the next, the date partition never going
     // back: a later wave is a later arrival. Wave 0 is older than any snapshot's listFrom.
-    const dts = [day(-9), day(-1), day(-1), day(0), day(0)];
+    const dts = [utcDay(-9), utcDay(-1), utcDay(-1), utcDay(0), utcDay(0)];
     for (let wave = 0; wave < WAVES; wave += 1) {
       const objects = Array.from({ length: PER_WAVE }, (_, j) => {
         // Each id at most once per wave (7 is prime to 1,500), in many waves.
@@ -191,7 +191,7 @@ describe('cleaned table snapshots', () => {
     await putObject(
       s3,
       bucket,
-      rowsKey(day(0), SYNTHETIC_SHARD, String(2 * 10 ** 15)),
+      rowsKey(utcDay(0), SYNTHETIC_SHARD, String(2 * 10 ** 15)),
       encodeCleanedCsv(rows),
       'text/csv',
     );

@@ -25,6 +25,7 @@ import { runTraining } from '../../trainer/train.js';
 import { startWorker } from '../../trainer/worker.js';
 import { publishModel, tinyModel } from '../server/models.js';
 import { capturingLogger } from '../support/capture.js';
+import { utcDay } from '../support/clock.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const rows: CleanedRow[] = (beers as unknown[]).map((beer) => {
@@ -67,14 +68,14 @@ describe('trainer', () => {
     await putObject(
       s3,
       stack.config.buckets.cleaned,
-      'rows/dt=2026-11-23/shardId-000000000000/1-160.csv',
+      `rows/dt=${utcDay(-1)}/shardId-000000000000/1-160.csv`,
       encodeCleanedCsv(rows.slice(0, 160)),
       'text/csv',
     );
     await putObject(
       s3,
       stack.config.buckets.cleaned,
-      'rows/dt=2026-11-24/shardId-000000000001/1-165.csv',
+      `rows/dt=${utcDay(0)}/shardId-000000000001/1-165.csv`,
       encodeCleanedCsv(rows.slice(160)),
       'text/csv',
     );
@@ -253,7 +254,8 @@ describe('trainer', () => {
   it('a corrupt object fails the job with a clear reason, once, and leaves the champion alone', async () => {
     const s3 = s3Client(stack.config);
     const champion = await readChampion(s3, stack.config.buckets.models);
-    const key = 'rows/dt=2026-11-24/shardId-000000000001/200-201.csv';
+    // Today's partition: one the loader reads on top of the snapshot the first job compacted.
+    const key = `rows/dt=${utcDay(0)}/shardId-000000000001/200-201.csv`;
     await putObject(
       s3,
       stack.config.buckets.cleaned,
