@@ -8,10 +8,10 @@
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import * as aq from 'arquero';
-import { rowsKey } from '../consumers/cleaned/keys.js';
 import { s3Client } from '../lib/aws.js';
 import type { CleanedRow } from '../lib/beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from '../lib/cleanedCsv.js';
+import { rowsKey } from '../lib/cleanedKeys.js';
 import { compactCleanedTable, loadCleanedTable } from '../lib/cleanedTable.js';
 import { loadConfig } from '../lib/config.js';
 import { ensureBucket, inParallel, putObject } from '../lib/s3.js';

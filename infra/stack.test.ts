@@ -12,7 +12,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CLEANED_COLUMNS } from '../lib/beer.js';
 import { buildApp, cdkJsonContext } from './app.js';
-import { SERVER_5XX_PATTERN } from './constructs/monitoring.js';
+import { DEPENDENCY_UNAVAILABLE_PATTERN, SERVER_5XX_PATTERN } from './constructs/monitoring.js';
 import { ROLE_COMMANDS } from './constructs/services.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped
@@ -389,12 +389,12 @@ describe('operations', () => {
     byMetric('Errors');
     // Nothing watches the stream-level iterator age, which Firehose keeps fresh.
     assert.ok(!alarms.some((a) => metricsOf(a).some((m) => m.name === 'GetRecords.IteratorAgeMilliseconds')));
-    assert.equal(alarms.length, 11);
+    assert.equal(alarms.length, 12);
     const [topicId] = ofType('AWS::SNS::Topic')[0] as [string, Json];
     for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [{ Ref: topicId }]);
   });
 
-  test('the log metric filters count dead letters, failed jobs and server 5xx, not the no-model 503', () => {
+  test('the log metric filters count dead letters, failed jobs, server faults and dependency outages apart', () => {
     const filters = Object.fromEntries(
       ofType('AWS::Logs::MetricFilter').map(([, r]) => [
         r.Properties.MetricTransformations[0].MetricName,
@@ -405,10 +405,15 @@ describe('operations', () => {
       DeadLetters: '{ $.deadLetter IS TRUE }',
       TrainerJobFailures: '{ $.jobFailed IS TRUE }',
       Server5xx: SERVER_5XX_PATTERN.logPatternString,
+      ServerDependencyUnavailable: DEPENDENCY_UNAVAILABLE_PATTERN.logPatternString,
     });
     assert.equal(
       SERVER_5XX_PATTERN.logPatternString,
-      '{ ($.msg = "request") && ($.status >= 500) && (($.error NOT EXISTS) || ($.error != "not_ready")) }',
+      '{ ($.msg = "request") && ($.status >= 500) && (($.error NOT EXISTS) || (($.error != "not_ready") && ($.error != "unavailable"))) }',
+    );
+    assert.equal(
+      DEPENDENCY_UNAVAILABLE_PATTERN.logPatternString,
+      '{ ($.msg = "request") && ($.error = "unavailable") }',
     );
   });
 });

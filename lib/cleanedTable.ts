@@ -7,6 +7,15 @@ import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CleanedRow } from './beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from './cleanedCsv.js';
 import {
+  manifestKey,
+  manifestNumber,
+  ROWS_PREFIX,
+  SNAPSHOTS_PREFIX,
+  snapshotNumber,
+  tableKey,
+} from './cleanedKeys.js';
+import { CorruptObjectError, TransientError } from './errors.js';
+import {
   getObjectText,
   getObjectTextIfExists,
   inParallel,
@@ -23,16 +32,10 @@ import {
   listStartAfter,
   type Manifest,
   manifestDocument,
-  manifestKey,
-  manifestNumber,
   nextCovered,
   nextListFrom,
-  ROWS_PREFIX,
   type RowsObject,
-  SNAPSHOTS_PREFIX,
-  snapshotNumber,
   snapshotsToDelete,
-  tableKey,
   uncoveredKeys,
 } from './tableSnapshot.js';
 
@@ -66,55 +69,69 @@ export interface LoadedTable extends CleanedTable {
   uncovered: string[];
 }
 
-export class CorruptObjectError extends Error {}
-
-/** The manifest of the highest-numbered snapshot that has one; a snapshot without one is not there. */
-export async function latestManifest(s3: S3Client, bucket: string): Promise<Manifest | undefined> {
+/** The highest snapshot number that has a manifest; a snapshot without one is not there. */
+async function latestSnapshotNumber(s3: S3Client, bucket: string): Promise<number | undefined> {
   const numbers = (await listObjects(s3, bucket, SNAPSHOTS_PREFIX))
     .map(({ key }) => manifestNumber(key))
-    .filter((n): n is number => n !== undefined)
-    .sort((a, b) => b - a);
-  const latest = numbers[0];
-  if (latest === undefined) return undefined;
-  const key = manifestKey(latest);
-  const text = await getObjectText(s3, bucket, key);
-  try {
-    return manifestDocument.parse(text, `s3://${bucket}/${key}`);
-  } catch (error) {
-    throw new CorruptObjectError((error as Error).message);
-  }
+    .filter((n): n is number => n !== undefined);
+  return numbers.length === 0 ? undefined : Math.max(...numbers);
 }
 
-async function readSnapshot(
+/**
+ * How many times a load starts again from the newest manifest when what it was reading (a listed
+ * manifest, or the CSV a manifest names) has just been deleted by a compactor, which keeps only
+ * the last KEEP_SNAPSHOTS: each time means another compaction committed meanwhile, so a few are
+ * plenty.
+ */
+const SNAPSHOT_REREADS = 5;
+
+/** The manifest of the latest snapshot, or undefined if there is none. */
+export async function latestManifest(s3: S3Client, bucket: string): Promise<Manifest | undefined> {
+  for (let attempt = 1; attempt <= SNAPSHOT_REREADS; attempt += 1) {
+    const n = await latestSnapshotNumber(s3, bucket);
+    if (n === undefined) return undefined;
+    const key = manifestKey(n);
+    const text = await getObjectTextIfExists(s3, bucket, key);
+    if (text !== undefined) return manifestDocument.parse(text, `s3://${bucket}/${key}`);
+  }
+  throw rereadsExhausted();
+}
+
+const rereadsExhausted = () =>
+  new SnapshotsChurningError(
+    `snapshots/: the latest snapshot was deleted under the reader ${SNAPSHOT_REREADS} times in a row`,
+  );
+
+/** Compactions kept deleting what a load was about to read; the next load will find it still. */
+class SnapshotsChurningError extends TransientError {}
+
+/** The snapshot's rows; undefined when its CSV is gone. */
+async function readSnapshotRows(
   s3: S3Client,
   bucket: string,
   manifest: Manifest,
-): Promise<Map<number, ArrivedRow>> {
+): Promise<Map<number, ArrivedRow> | undefined> {
   const where = `s3://${bucket}/${manifest.table}`;
   const text = await getObjectTextIfExists(s3, bucket, manifest.table);
-  if (text === undefined) throw new CorruptObjectError(`${where}: missing, though its manifest names it`);
+  if (text === undefined) return undefined;
   if (sha256(text) !== manifest.tableSha256)
-    throw new CorruptObjectError(`${where}: SHA-256 differs from its manifest's tableSha256`);
+    throw new CorruptObjectError(where, "SHA-256 differs from its manifest's tableSha256");
   try {
     return decodeSnapshotCsv(text);
   } catch (error) {
-    throw new CorruptObjectError(`${where}: ${(error as Error).message}`);
+    throw new CorruptObjectError(where, (error as Error).message);
   }
 }
 
+/** Reads and decodes rows/ objects; a failed GET stays the DependencyError it is (retriable or not). */
 async function readObjects(s3: S3Client, bucket: string, objects: ObjectSummary[]): Promise<RowsObject[]> {
   const read: RowsObject[] = [];
   await inParallel(objects, READ_CONCURRENCY, async ({ key, lastModified }) => {
-    let text: string;
-    try {
-      text = await getObjectText(s3, bucket, key);
-    } catch (error) {
-      throw new CorruptObjectError(`s3://${bucket}/${key}: unreadable: ${(error as Error).message}`);
-    }
+    const text = await getObjectText(s3, bucket, key);
     try {
       read.push({ key, arrival: arrivalOf(key, lastModified), rows: decodeCleanedCsv(text) });
     } catch (error) {
-      throw new CorruptObjectError(`s3://${bucket}/${key}: ${(error as Error).message}`);
+      throw new CorruptObjectError(`s3://${bucket}/${key}`, (error as Error).message);
     }
   });
   return read;
@@ -122,12 +139,37 @@ async function readObjects(s3: S3Client, bucket: string, objects: ObjectSummary[
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
+/**
+ * The latest snapshot plus the rows/ objects it does not cover. A CSV that its manifest names but
+ * that is gone was deleted by a compactor that committed a newer snapshot: the load starts again
+ * from the newest manifest. Only a CSV that the newest manifest names and that is missing (or
+ * differs from its checksum) is corrupt.
+ */
 export async function loadCleanedTable(s3: S3Client, bucket: string): Promise<LoadedTable> {
-  const manifest = await latestManifest(s3, bucket);
-  const [base, listed] = await Promise.all([
-    manifest ? readSnapshot(s3, bucket, manifest) : new Map<number, ArrivedRow>(),
-    listObjects(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
-  ]);
+  for (let attempt = 1; attempt <= SNAPSHOT_REREADS; attempt += 1) {
+    const manifest = await latestManifest(s3, bucket);
+    const [base, listed] = await Promise.all([
+      manifest ? readSnapshotRows(s3, bucket, manifest) : new Map<number, ArrivedRow>(),
+      listObjects(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
+    ]);
+    if (base) return loadOnTop(s3, bucket, manifest, base, listed);
+    if ((await latestSnapshotNumber(s3, bucket)) === manifest?.snapshot) {
+      throw new CorruptObjectError(
+        `s3://${bucket}/${manifest?.table}`,
+        'missing, though the latest manifest names it',
+      );
+    }
+  }
+  throw rereadsExhausted();
+}
+
+async function loadOnTop(
+  s3: S3Client,
+  bucket: string,
+  manifest: Manifest | undefined,
+  base: Map<number, ArrivedRow>,
+  listed: ObjectSummary[],
+): Promise<LoadedTable> {
   const uncovered = new Set(
     uncoveredKeys(
       listed.map((o) => o.key),

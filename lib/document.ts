@@ -4,11 +4,10 @@
 import type { Static, TSchema } from 'typebox';
 import { Compile } from 'typebox/compile';
 import type { TLocalizedValidationError } from 'typebox/error';
-
-export class InvalidDocumentError extends Error {}
+import { CorruptObjectError } from './errors.js';
 
 export interface DocumentReader<T extends TSchema> {
-  /** The parsed, checked document; `name` (e.g. the object key) prefixes any error. */
+  /** The parsed, checked document; else a CorruptObjectError naming `name` (the object's location). */
   parse(text: string, name: string): Static<T>;
 }
 
@@ -20,12 +19,10 @@ export function documentReader<T extends TSchema>(schema: T): DocumentReader<T> 
       try {
         value = JSON.parse(text);
       } catch (error) {
-        throw new InvalidDocumentError(
-          `${name}: not JSON (${error instanceof Error ? error.message : error})`,
-        );
+        throw new CorruptObjectError(name, `not JSON (${error instanceof Error ? error.message : error})`);
       }
       if (validator.Check(value)) return value;
-      throw new InvalidDocumentError(`${name}: ${describe(validator.Errors(value))}`);
+      throw new CorruptObjectError(name, describe(validator.Errors(value)));
     },
   };
 }

@@ -9,6 +9,7 @@
 //   (EBC ≈ 1.97 × SRM: two copies of one colour add nothing), pH.
 import { type Static, Type } from 'typebox';
 import type { CleanedRow } from './beer.js';
+import { DataError } from './errors.js';
 import { medianOf } from './stats.js';
 
 /** The request's inputs (and recipe 1's features). */
@@ -79,8 +80,6 @@ export const preprocessingSchema = Type.Object({
 });
 
 export type Preprocessing = Static<typeof preprocessingSchema>;
-
-export class DataError extends Error {}
 
 // ---- Data fixes: the one place they live (docs/design.md "Data fixes") ----
 
@@ -195,7 +194,7 @@ export function featureVector(row: FeatureInput, p: Preprocessing): number[] {
   });
 }
 
-export function toFeatureMatrix(rows: FeatureInput[], p: Preprocessing): Float32Array {
+export function toFeatureMatrix(rows: readonly FeatureInput[], p: Preprocessing): Float32Array {
   const out = new Float32Array(rows.length * p.features.length);
   rows.forEach((row, i) => {
     out.set(featureVector(row, p), i * p.features.length);

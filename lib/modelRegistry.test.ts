@@ -2,16 +2,18 @@
 // written, a broken one is refused with the object key and the first field at fault.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InvalidDocumentError } from './document.js';
+import { CorruptObjectError } from './errors.js';
 import { FEATURES, MODEL_FEATURES } from './features.js';
 import { isRecord } from './guards.js';
 import {
-  CHAMPION_KEY,
   championDocument,
   type ModelMetadata,
   metadataDocument,
   modelJsonDocument,
+  registryKeys,
 } from './modelRegistry.js';
+
+const CHAMPION_KEY = registryKeys.champion;
 
 const VERSION = '20261124T012345678Z-a1b2c3';
 const KEY = `models/ibu/${VERSION}/metadata.json`;
@@ -77,7 +79,7 @@ function written(pointer?: string, value?: unknown): string {
 
 function refused(read: () => unknown, message: string): void {
   assert.throws(read, (error) => {
-    assert.ok(error instanceof InvalidDocumentError, `an InvalidDocumentError, got ${error}`);
+    assert.ok(error instanceof CorruptObjectError, `a CorruptObjectError, got ${error}`);
     assert.equal(error.message, message);
     return true;
   });
@@ -166,7 +168,7 @@ describe('metadata.json', () => {
     assert.throws(
       () => metadataDocument.parse('{"version":', KEY),
       (error) => {
-        assert.ok(error instanceof InvalidDocumentError);
+        assert.ok(error instanceof CorruptObjectError);
         assert.match(error.message, new RegExp(`^${KEY}: not JSON \\(`));
         return true;
       },
@@ -176,7 +178,7 @@ describe('metadata.json', () => {
 });
 
 describe('champion.json', () => {
-  it('reads back what writeChampion wrote', () => {
+  it('reads back what promote wrote', () => {
     const champion = { version: VERSION, promotedAt: '2026-11-24T01:23:45.678Z' };
     assert.deepEqual(championDocument.parse(JSON.stringify(champion), CHAMPION_KEY), champion);
   });
@@ -221,5 +223,16 @@ describe('model.json', () => {
       () => modelJsonDocument.parse(JSON.stringify(badShape), key),
       `${key}: /weightsManifest/0/weights/0/shape: expected array`,
     );
+  });
+});
+
+describe('registry keys', () => {
+  it('lays out every file of a version under its folder, and reads the version back from its metadata key', () => {
+    assert.equal(registryKeys.file(VERSION, 'metadata.json'), KEY);
+    assert.equal(registryKeys.versionOfMetadata(KEY), VERSION);
+    assert.equal(registryKeys.versionOfMetadata(registryKeys.file(VERSION, 'model.json')), undefined);
+    assert.equal(registryKeys.versionOfMetadata(registryKeys.champion), undefined);
+    assert.equal(registryKeys.champion, 'models/ibu/champion.json');
+    assert.equal(registryKeys.lastTrained, 'models/ibu/last-trained.json');
   });
 });

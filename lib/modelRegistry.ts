@@ -1,26 +1,40 @@
-// The model registry in S3 (docs/design.md "Models"): tfjs artifacts through a custom IO handler (no
-// file://), the metadata beside them, and champion.json naming the version being served. Used by
-// the trainer (write) and the server (read).
+// The model registry in S3 (docs/design.md "Models"): one object owns its key layout and every read
+// and write of it. tfjs artifacts go through a custom IO handler (no file://), the metadata and the
+// plots beside them, champion.json names the version being served, last-trained.json what the last
+// version was trained on. The trainer writes, the server reads; neither spells a key.
 import { randomBytes } from 'node:crypto';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import { type Static, Type } from 'typebox';
 import { documentReader } from './document.js';
+import { CorruptObjectError } from './errors.js';
 import { preprocessingSchema } from './features.js';
-import {
-  getObjectBytes,
-  getObjectText,
-  getObjectTextIfExists,
-  isAccessDenied,
-  listObjects,
-  putObject,
-  S3AccessDeniedError,
-} from './s3.js';
+import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
 import type { Tf } from './tfjs.js';
 
 export const MODELS_PREFIX = 'models/ibu/';
-export const CHAMPION_KEY = `${MODELS_PREFIX}champion.json`;
 const VERSION = /^\d{8}T\d{9}Z-[0-9a-f]{6}$/;
+
+/** The files of one version. */
+export type VersionFile =
+  | 'model.json'
+  | 'weights.bin'
+  | 'metadata.json'
+  | 'curves.svg'
+  | 'predicted-vs-actual.svg';
+
+/** The registry's key layout, the one place it is spelled (IAM grants and tests read it too). */
+export const registryKeys = {
+  prefix: MODELS_PREFIX,
+  champion: `${MODELS_PREFIX}champion.json`,
+  lastTrained: `${MODELS_PREFIX}last-trained.json`,
+  file: (version: string, file: VersionFile) => `${MODELS_PREFIX}${version}/${file}`,
+  /** The version a `<version>/metadata.json` key belongs to; undefined for any other key. */
+  versionOfMetadata(key: string): string | undefined {
+    const match = /^models\/ibu\/([^/]+)\/metadata\.json$/.exec(key);
+    return match?.[1];
+  },
+};
 
 // A NaN metric is written by JSON.stringify as null (a model that predicted NaN, or an older trainer);
 // the reader takes it back as null rather than refusing the whole document.
@@ -89,7 +103,6 @@ export type ModelMetadata = Static<typeof modelMetadataSchema>;
 export const championSchema = Type.Object({ version: Type.String(), promotedAt: Type.String() });
 export type Champion = Static<typeof championSchema>;
 
-export const LAST_TRAINED_KEY = `${MODELS_PREFIX}last-trained.json`;
 /** The table content hash the last registered version was trained on (a retrain skips the same). */
 export const lastTrainedSchema = Type.Object({
   version: Type.String(),
@@ -134,126 +147,144 @@ export function newVersion(now = new Date()): string {
 }
 
 export const isVersion = (value: string) => VERSION.test(value);
-const key = (version: string, file: string) => `${MODELS_PREFIX}${version}/${file}`;
 
-export async function saveModel(
-  s3: S3Client,
-  bucket: string,
-  model: TF.LayersModel,
-  metadata: ModelMetadata,
-): Promise<void> {
-  const { version } = metadata;
-  await model.save({
-    save: async (artifacts) => {
-      const weights = artifacts.weightData;
-      const bytes = new Uint8Array(Array.isArray(weights) ? concat(weights) : (weights as ArrayBuffer));
-      const modelJson = {
-        modelTopology: artifacts.modelTopology,
-        format: artifacts.format,
-        generatedBy: artifacts.generatedBy,
-        convertedBy: artifacts.convertedBy,
-        weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
-      };
-      await putObject(s3, bucket, key(version, 'weights.bin'), bytes, 'application/octet-stream');
-      await putObject(s3, bucket, key(version, 'model.json'), JSON.stringify(modelJson), 'application/json');
-      return {
-        modelArtifactsInfo: {
-          dateSaved: new Date(),
-          modelTopologyType: 'JSON',
-          weightDataBytes: bytes.byteLength,
+/** A version as registered: its trained network, its metadata and its two plots (SVG). */
+export interface VersionToSave {
+  model: TF.LayersModel;
+  metadata: ModelMetadata;
+  plots: { curves: string; predictedVsActual: string };
+}
+
+export interface LoadedVersion {
+  model: TF.LayersModel;
+  metadata: ModelMetadata;
+}
+
+export interface ModelRegistry {
+  /**
+   * Writes a version in full (weights, model.json, plots, then metadata.json, which makes it listed)
+   * and then last-trained.json. It is not served until `promote` names it.
+   */
+  saveVersion(version: VersionToSave): Promise<void>;
+  /** A version's network and metadata; a CorruptObjectError naming the key when one is missing or invalid. */
+  loadVersion(tf: Tf, version: string): Promise<LoadedVersion>;
+  /** A version's metadata; undefined when it has none (404). */
+  metadata(version: string): Promise<ModelMetadata | undefined>;
+  /**
+   * The champion, or undefined when champion.json does not exist (404: no model promoted yet). A 403
+   * is never read as "no champion": S3AccessDeniedError (lib/errors.ts) says why, so the server
+   * stays not-ready and the trainer's job fails, both naming the cause.
+   */
+  champion(): Promise<Champion | undefined>;
+  /** Names `version` in champion.json: servers swap to it. */
+  promote(version: string, now?: Date): Promise<void>;
+  lastTrained(): Promise<LastTrained | undefined>;
+  /** Every registered version's metadata, oldest first. */
+  list(): Promise<ModelMetadata[]>;
+}
+
+export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
+  const where = (key: string) => `s3://${bucket}/${key}`;
+  const readDocument = async <T>(key: string, reader: { parse(text: string, name: string): T }) => {
+    const text = await getObjectTextIfExists(s3, bucket, key);
+    return text === undefined ? undefined : reader.parse(text, where(key));
+  };
+  const putJson = (key: string, value: unknown, indent?: number) =>
+    putObject(s3, bucket, key, JSON.stringify(value, null, indent), 'application/json');
+
+  const metadata = (version: string) =>
+    readDocument(registryKeys.file(version, 'metadata.json'), metadataDocument);
+
+  return {
+    async saveVersion({ model, metadata: meta, plots }) {
+      const { version } = meta;
+      await model.save({
+        save: async (artifacts) => {
+          const weights = artifacts.weightData;
+          const bytes = new Uint8Array(Array.isArray(weights) ? concat(weights) : (weights as ArrayBuffer));
+          await putObject(
+            s3,
+            bucket,
+            registryKeys.file(version, 'weights.bin'),
+            bytes,
+            'application/octet-stream',
+          );
+          await putJson(registryKeys.file(version, 'model.json'), {
+            modelTopology: artifacts.modelTopology,
+            format: artifacts.format,
+            generatedBy: artifacts.generatedBy,
+            convertedBy: artifacts.convertedBy,
+            weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+          });
+          return {
+            modelArtifactsInfo: {
+              dateSaved: new Date(),
+              modelTopologyType: 'JSON',
+              weightDataBytes: bytes.byteLength,
+            },
+          };
         },
-      };
+      });
+      const svg = (file: VersionFile, text: string) =>
+        putObject(s3, bucket, registryKeys.file(version, file), text, 'image/svg+xml');
+      await svg('curves.svg', plots.curves);
+      await svg('predicted-vs-actual.svg', plots.predictedVsActual);
+      await putJson(registryKeys.file(version, 'metadata.json'), meta, 2);
+      await putJson(registryKeys.lastTrained, {
+        version,
+        contentHash: meta.dataset.contentHash,
+        trainedAt: meta.createdAt,
+        recipe: meta.preprocessing.recipe ?? 1,
+      } satisfies LastTrained);
     },
-  });
-  await writeMetadata(s3, bucket, metadata);
-}
 
-export const writeMetadata = (s3: S3Client, bucket: string, metadata: ModelMetadata) =>
-  putObject(
-    s3,
-    bucket,
-    key(metadata.version, 'metadata.json'),
-    JSON.stringify(metadata, null, 2),
-    'application/json',
-  );
+    async loadVersion(tf, version) {
+      const metadataKey = registryKeys.file(version, 'metadata.json');
+      const meta = await metadata(version);
+      if (!meta)
+        throw new CorruptObjectError(where(metadataKey), 'missing: the version has no metadata.json');
+      const modelJsonKey = registryKeys.file(version, 'model.json');
+      const modelJson = modelJsonDocument.parse(
+        await getObjectText(s3, bucket, modelJsonKey),
+        where(modelJsonKey),
+      );
+      const manifest = modelJson.weightsManifest[0];
+      if (!manifest) throw new CorruptObjectError(where(modelJsonKey), 'no weights manifest');
+      const weightsKey = `${registryKeys.prefix}${version}/${manifest.paths?.[0] ?? 'weights.bin'}`;
+      const weightBytes = await getObjectBytes(s3, bucket, weightsKey);
+      const weightData = weightBytes.buffer.slice(
+        weightBytes.byteOffset,
+        weightBytes.byteOffset + weightBytes.byteLength,
+      ) as ArrayBuffer;
+      const model = await tf.loadLayersModel({
+        load: async () => ({
+          modelTopology: modelJson.modelTopology,
+          weightSpecs: manifest.weights,
+          weightData,
+          format: modelJson.format,
+        }),
+      });
+      return { model, metadata: meta };
+    },
 
-export async function loadModelFromS3(
-  tf: Tf,
-  s3: S3Client,
-  bucket: string,
-  version: string,
-): Promise<TF.LayersModel> {
-  const modelJsonKey = key(version, 'model.json');
-  const modelJson = modelJsonDocument.parse(await getObjectText(s3, bucket, modelJsonKey), modelJsonKey);
-  const manifest = modelJson.weightsManifest[0];
-  if (!manifest) throw new Error(`${modelJsonKey}: no weights manifest`);
-  const weightBytes = await getObjectBytes(s3, bucket, key(version, manifest.paths?.[0] ?? 'weights.bin'));
-  const weightData = weightBytes.buffer.slice(
-    weightBytes.byteOffset,
-    weightBytes.byteOffset + weightBytes.byteLength,
-  ) as ArrayBuffer;
-  return tf.loadLayersModel({
-    load: async () => ({
-      modelTopology: modelJson.modelTopology,
-      weightSpecs: manifest.weights,
-      weightData,
-      format: modelJson.format,
-    }),
-  });
-}
+    metadata,
 
-export async function readMetadata(
-  s3: S3Client,
-  bucket: string,
-  version: string,
-): Promise<ModelMetadata | undefined> {
-  const metadataKey = key(version, 'metadata.json');
-  const text = await getObjectTextIfExists(s3, bucket, metadataKey);
-  return text === undefined ? undefined : metadataDocument.parse(text, metadataKey);
-}
+    champion: () => readDocument(registryKeys.champion, championDocument),
 
-/**
- * The champion, or undefined when champion.json does not exist (404: no model promoted yet). A 403
- * is never read as "no champion": it throws S3AccessDeniedError, whose message says why (a
- * missing key answers 403 to a role without s3:ListBucket), so the server stays not-ready and the
- * trainer's job fails, both naming the cause, instead of acting on an empty registry.
- */
-export async function readChampion(s3: S3Client, bucket: string): Promise<Champion | undefined> {
-  let text: string | undefined;
-  try {
-    text = await getObjectTextIfExists(s3, bucket, CHAMPION_KEY);
-  } catch (error) {
-    if (isAccessDenied(error)) throw new S3AccessDeniedError(bucket, CHAMPION_KEY, error);
-    throw error;
-  }
-  return text === undefined ? undefined : championDocument.parse(text, CHAMPION_KEY);
-}
+    promote: (version, now = new Date()) =>
+      putJson(registryKeys.champion, { version, promotedAt: now.toISOString() } satisfies Champion),
 
-export const writeChampion = (s3: S3Client, bucket: string, version: string) =>
-  putObject(
-    s3,
-    bucket,
-    CHAMPION_KEY,
-    JSON.stringify({ version, promotedAt: new Date().toISOString() }),
-    'application/json',
-  );
+    lastTrained: () => readDocument(registryKeys.lastTrained, lastTrainedDocument),
 
-export async function readLastTrained(s3: S3Client, bucket: string): Promise<LastTrained | undefined> {
-  const text = await getObjectTextIfExists(s3, bucket, LAST_TRAINED_KEY);
-  return text === undefined ? undefined : lastTrainedDocument.parse(text, LAST_TRAINED_KEY);
-}
-
-export const writeLastTrained = (s3: S3Client, bucket: string, lastTrained: LastTrained) =>
-  putObject(s3, bucket, LAST_TRAINED_KEY, JSON.stringify(lastTrained), 'application/json');
-
-/** Every registered version's metadata, oldest first. */
-export async function listModels(s3: S3Client, bucket: string): Promise<ModelMetadata[]> {
-  const keys = (await listObjects(s3, bucket, MODELS_PREFIX))
-    .map((o) => o.key)
-    .filter((k) => k.endsWith('/metadata.json'));
-  const versions = keys.map((k) => k.slice(MODELS_PREFIX.length, -'/metadata.json'.length)).sort();
-  const all = await Promise.all(versions.map((version) => readMetadata(s3, bucket, version)));
-  return all.filter((m): m is ModelMetadata => m !== undefined);
+    async list() {
+      const versions = (await listObjects(s3, bucket, registryKeys.prefix))
+        .map((o) => registryKeys.versionOfMetadata(o.key))
+        .filter((v): v is string => v !== undefined)
+        .sort();
+      const all = await Promise.all(versions.map(metadata));
+      return all.filter((m): m is ModelMetadata => m !== undefined);
+    },
+  };
 }
 
 function concat(buffers: ArrayBuffer[]): ArrayBuffer {

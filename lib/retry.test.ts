@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { backoffDelay, isAbort, isRetryable, retry } from './retry.js';
+import { isAbort, isRetryable } from './errors.js';
+import { backoffDelay, retry } from './retry.js';
 
 const noSleep = async () => {};
 /** An error shaped as the AWS SDK v3 throws it. */

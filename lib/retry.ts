@@ -3,6 +3,7 @@
 // stop ends the wait are decided here once. Clients whose calls are retried here are built with
 // the SDK's own retries off (lib/aws.ts), so an attempt is one request.
 import { setTimeout as delay } from 'node:timers/promises';
+import { isRetryable } from './errors.js';
 
 export interface Backoff {
   /** The first retry waits up to baseMs, each next one up to twice as long... */
@@ -35,97 +36,6 @@ export function backoffDelay(retry: number, backoff: Backoff, random: () => numb
   const ceiling = Math.min(backoff.capMs, backoff.baseMs * 2 ** retry);
   return backoff.jitter === 'none' ? ceiling : Math.floor(random() * ceiling);
 }
-
-// Error names as AWS services (S3's XML codes, Kinesis's exception names) and the SDK report them.
-const THROTTLING = new Set([
-  'ProvisionedThroughputExceededException',
-  'LimitExceededException',
-  'KMSThrottlingException',
-  'ThrottlingException',
-  'Throttling',
-  'SlowDown',
-  'RequestLimitExceeded',
-  'TooManyRequestsException',
-]);
-const TRANSIENT = new Set([
-  'ConditionalRequestConflict', // S3 409: "you should retry the upload"
-  'TimeoutError',
-  'RequestTimeout',
-  'RequestTimeoutException',
-  'InternalError',
-  'InternalFailure',
-  'ServiceUnavailable',
-]);
-const FATAL = new Set([
-  'AccessDenied',
-  'AccessDeniedException',
-  'Forbidden',
-  'KMSAccessDeniedException',
-  'UnrecognizedClientException',
-  'InvalidAccessKeyId',
-  'SignatureDoesNotMatch',
-  'ExpiredToken',
-  'ExpiredTokenException',
-  'ValidationException',
-  'ValidationError',
-  'InvalidArgument',
-  'InvalidArgumentException',
-  'InvalidRequest',
-  'NotFound',
-  'NoSuchKey',
-  'NoSuchBucket',
-  'ResourceNotFoundException',
-  'PreconditionFailed',
-]);
-// Node's socket and DNS errors: the other end is away, or the path to it.
-const NETWORK = new Set([
-  'ECONNREFUSED',
-  'ECONNRESET',
-  'ECONNABORTED',
-  'ETIMEDOUT',
-  'EPIPE',
-  'EHOSTUNREACH',
-  'ENETUNREACH',
-  'ENETDOWN',
-  'EAI_AGAIN',
-  'ENOTFOUND',
-]);
-
-interface ErrorShape {
-  name?: unknown;
-  code?: unknown;
-  $metadata?: { httpStatusCode?: number };
-  $retryable?: unknown;
-}
-
-/**
- * Retryable: throttling, 5xx, timeouts, connection errors, S3's 409 ConditionalRequestConflict.
- * Not: AccessDenied/403, validation/400, NotFound/404, NoSuchKey, ResourceNotFound,
- * PreconditionFailed/412, and programming errors (TypeError and the like). An I/O error that says
- * nothing of itself (no status, no known name: a dropped socket, a Redis command timeout) is retried:
- * the attempts bound it.
- */
-export function isRetryable(error: unknown): boolean {
-  if (typeof error !== 'object' || error === null) return false;
-  const { name, code, $metadata, $retryable } = error as ErrorShape;
-  if (typeof name === 'string') {
-    if (FATAL.has(name)) return false;
-    if (THROTTLING.has(name) || TRANSIENT.has(name)) return true;
-  }
-  if ($retryable) return true;
-  if (typeof code === 'string' && NETWORK.has(code)) return true;
-  const status = $metadata?.httpStatusCode;
-  if (typeof status === 'number') return status >= 500 || status === 408 || status === 409 || status === 429;
-  return !(
-    error instanceof TypeError ||
-    error instanceof RangeError ||
-    error instanceof ReferenceError ||
-    error instanceof SyntaxError
-  );
-}
-
-export const isAbort = (error: unknown): boolean =>
-  (error as { name?: unknown } | null)?.name === 'AbortError';
 
 const wait = (ms: number, signal?: AbortSignal) => delay(ms, undefined, { signal });
 

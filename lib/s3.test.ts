@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
-import { isRetryable, retry } from './retry.js';
+import { DependencyError, isRetryable } from './errors.js';
+import { retry } from './retry.js';
 import { conditionalPutFailure, putObjectIfAbsent } from './s3.js';
 
 // As lib/aws.ts does for every role: the SDK's Node 20 deprecation notice is noise here.
@@ -75,7 +76,15 @@ describe('putObjectIfAbsent', () => {
       [409, errorXml('ConditionalRequestConflict', 'A conflicting conditional operation is in progress')],
     ]);
     const error = await putObjectIfAbsent(s3, 'b', 'k', 'x', 'text/plain').catch((e: unknown) => e);
-    assert.equal((error as Error).name, 'ConditionalRequestConflict');
+    // Wrapped to name the object, its cause kept: the SDK's error, and its retryability.
+    assert.ok(error instanceof DependencyError);
+    assert.equal(error.dependency, 'S3');
+    assert.equal(error.code, 'ConditionalRequestConflict');
+    assert.match(
+      error.message,
+      /^S3: PUT \(if absent\) s3:\/\/b\/k: ConditionalRequestConflict \(HTTP 409\)$/,
+    );
+    assert.equal((error.cause as Error).name, 'ConditionalRequestConflict');
     assert.equal(isRetryable(error), true);
     assert.equal(seen.length, 1);
   });
@@ -98,7 +107,13 @@ describe('putObjectIfAbsent', () => {
 
   it('throws any other failure at once (a 403 is not "exists")', async () => {
     const { s3, seen } = scriptedClient([[403, errorXml('AccessDenied', 'Access Denied')]]);
-    await assert.rejects(putObjectIfAbsent(s3, 'b', 'k', 'x', 'text/plain'), { name: 'AccessDenied' });
+    await assert.rejects(putObjectIfAbsent(s3, 'b', 'k', 'x', 'text/plain'), (error: unknown) => {
+      assert.ok(error instanceof DependencyError);
+      assert.equal(error.code, 'AccessDenied');
+      assert.equal(error.status, 403);
+      assert.equal(isRetryable(error), false);
+      return true;
+    });
     assert.equal(seen.length, 1);
   });
 });

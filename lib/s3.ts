@@ -8,6 +8,22 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { Upload } from '@aws-sdk/lib-storage';
+import { DependencyError, S3AccessDeniedError } from './errors.js';
+
+// Every failure leaves this module as a DependencyError naming the operation and the object (a 403
+// on a read as S3AccessDeniedError), its cause the SDK's error: callers and the HTTP mapping see
+// which key failed, and the retry policy sees the cause's retryability.
+async function s3Call<T>(verb: string, bucket: string, key: string, work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (error) {
+    if (error instanceof DependencyError) throw error;
+    const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
+    const denied = (error as { name?: unknown }).name === 'AccessDenied' || status === 403;
+    if (denied && (verb === 'GET' || verb === 'HEAD')) throw new S3AccessDeniedError(bucket, key, error);
+    throw new DependencyError('S3', `${verb} s3://${bucket}/${key}`, error);
+  }
+}
 
 export interface ObjectSummary {
   key: string;
@@ -15,7 +31,6 @@ export interface ObjectSummary {
   lastModified: Date;
 }
 
-/** Every object under a prefix, following continuation tokens. */
 /** Every object under `prefix` (after `startAfter`, when given), through the SDK's paginator. */
 export async function listObjects(
   s3: S3Client,
@@ -23,53 +38,42 @@ export async function listObjects(
   prefix: string,
   startAfter?: string,
 ): Promise<ObjectSummary[]> {
-  const objects: ObjectSummary[] = [];
-  for await (const page of paginateListObjectsV2(
-    { client: s3 },
-    { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
-  )) {
-    for (const item of page.Contents ?? []) {
-      if (item.Key)
-        objects.push({ key: item.Key, size: item.Size ?? 0, lastModified: item.LastModified ?? new Date(0) });
+  return s3Call('LIST', bucket, prefix, async () => {
+    const objects: ObjectSummary[] = [];
+    for await (const page of paginateListObjectsV2(
+      { client: s3 },
+      { Bucket: bucket, Prefix: prefix, StartAfter: startAfter },
+    )) {
+      for (const item of page.Contents ?? []) {
+        if (item.Key)
+          objects.push({
+            key: item.Key,
+            size: item.Size ?? 0,
+            lastModified: item.LastModified ?? new Date(0),
+          });
+      }
     }
-  }
-  return objects;
+    return objects;
+  });
 }
 
 export async function getObjectBytes(s3: S3Client, bucket: string, key: string): Promise<Uint8Array> {
-  const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
-  if (!response.Body) throw new Error(`s3://${bucket}/${key}: empty response body`);
-  return response.Body.transformToByteArray();
+  return s3Call('GET', bucket, key, async () => {
+    const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+    if (!response.Body) throw new Error('empty response body');
+    return response.Body.transformToByteArray();
+  });
 }
 
 export async function getObjectText(s3: S3Client, bucket: string, key: string): Promise<string> {
   return Buffer.from(await getObjectBytes(s3, bucket, key)).toString('utf8');
 }
 
-/**
- * S3 refused the request (403). For a GET or HEAD of a key that does not exist this is also what
- * S3 answers a caller without s3:ListBucket on the bucket, instead of 404: so where a missing key
- * is expected, a 403 means the role's policy (or the bucket name) is wrong, not that the key is
- * missing (docs/aws.md "IAM").
- */
-export class S3AccessDeniedError extends Error {
-  constructor(
-    readonly bucket: string,
-    readonly key: string,
-    cause: unknown,
-  ) {
-    super(
-      `s3://${bucket}/${key}: access denied (HTTP 403). S3 answers 403 rather than 404 for a missing key when the caller may not s3:ListBucket on the bucket: a configuration error (the role's IAM policy or the bucket name), not a missing object`,
-      { cause },
-    );
-    this.name = 'S3AccessDeniedError';
-  }
-}
-
-export function isAccessDenied(error: unknown): boolean {
-  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === 'AccessDenied' || e?.$metadata?.httpStatusCode === 403;
-}
+/** A missing key: 404 (NoSuchKey from GET, NotFound from HEAD). */
+export const isMissing = (error: unknown) => {
+  const code = error instanceof DependencyError ? error.code : (error as { name?: unknown } | null)?.name;
+  return code === 'NoSuchKey' || code === 'NotFound';
+};
 
 /** Returns the object's text, or undefined when the key does not exist (404 only). */
 export async function getObjectTextIfExists(
@@ -80,8 +84,7 @@ export async function getObjectTextIfExists(
   try {
     return await getObjectText(s3, bucket, key);
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NoSuchKey' || name === 'NotFound') return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }
@@ -95,10 +98,12 @@ export async function putObject(
   contentType: string,
   metadata?: Record<string, string>,
 ): Promise<void> {
-  await new Upload({
-    client: s3,
-    params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
-  }).done();
+  await s3Call('PUT', bucket, key, () =>
+    new Upload({
+      client: s3,
+      params: { Bucket: bucket, Key: key, Body: body, ContentType: contentType, Metadata: metadata },
+    }).done(),
+  );
 }
 
 /**
@@ -145,7 +150,7 @@ export async function putObjectIfAbsent(
     return 'written';
   } catch (error) {
     if (conditionalPutFailure(error) === 'exists') return 'exists';
-    throw error;
+    throw new DependencyError('S3', `PUT (if absent) s3://${bucket}/${key}`, error);
   }
 }
 
@@ -156,10 +161,14 @@ export async function headMetadata(
   key: string,
 ): Promise<Record<string, string> | undefined> {
   try {
-    return (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {};
+    return await s3Call(
+      'HEAD',
+      bucket,
+      key,
+      async () => (await s3.send(new HeadObjectCommand({ Bucket: bucket, Key: key }))).Metadata ?? {},
+    );
   } catch (error) {
-    const name = (error as { name?: string }).name;
-    if (name === 'NotFound' || name === 'NoSuchKey') return undefined;
+    if (isMissing(error)) return undefined;
     throw error;
   }
 }

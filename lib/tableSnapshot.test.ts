@@ -8,13 +8,9 @@ import {
   decodeSnapshotCsv,
   encodeSnapshotCsv,
   type Manifest,
-  manifestKey,
-  manifestNumber,
   nextCovered,
   nextListFrom,
-  snapshotNumber,
   snapshotsToDelete,
-  tableKey,
   uncoveredKeys,
 } from './tableSnapshot.js';
 
@@ -129,13 +125,7 @@ describe('nextListFrom and nextCovered', () => {
   });
 });
 
-describe('snapshot keys', () => {
-  it('zero-pads the number so keys sort numerically, and reads it back', () => {
-    assert.equal(manifestKey(12), 'snapshots/0000000012/manifest.json');
-    assert.equal(manifestNumber('snapshots/0000000012/manifest.json'), 12);
-    assert.equal(manifestNumber('snapshots/0000000012/table-ab.csv'), undefined);
-    assert.equal(snapshotNumber(tableKey(7, 'ab')), 7);
-  });
+describe('snapshot retention', () => {
   it('deletes all but the last three', () => {
     assert.deepEqual(snapshotsToDelete([1, 2, 2, 3, 4, 5, 6], 6), [1, 2, 3]);
     assert.deepEqual(snapshotsToDelete([1, 2], 2), []);

@@ -7,10 +7,9 @@
 import { type Static, Type } from 'typebox';
 import { CLEANED_COLUMNS, type CleanedRow } from './beer.js';
 import { csvField, decodeCleanedFields, parseCsv } from './cleanedCsv.js';
+import { dtOfRowsKey, rowsListStartAfter } from './cleanedKeys.js';
 import { documentReader } from './document.js';
 
-export const SNAPSHOTS_PREFIX = 'snapshots/';
-export const ROWS_PREFIX = 'rows/';
 /**
  * How far back a compaction keeps listing date partitions: an object can land in a partition this
  * old (a consumer behind by up to the stream's retention, 24 h by default, plus a batch's age). An
@@ -42,28 +41,6 @@ export const manifestSchema = Type.Object({
 });
 export type Manifest = Static<typeof manifestSchema>;
 export const manifestDocument = documentReader(manifestSchema);
-
-const pad = (n: number) => String(n).padStart(10, '0');
-export const snapshotPrefix = (n: number) => `${SNAPSHOTS_PREFIX}${pad(n)}/`;
-export const manifestKey = (n: number) => `${snapshotPrefix(n)}manifest.json`;
-export const tableKey = (n: number, writer: string) => `${snapshotPrefix(n)}table-${writer}.csv`;
-
-/** The snapshot number of a key under snapshots/, if it is a manifest. */
-export function manifestNumber(key: string): number | undefined {
-  const match = /^snapshots\/(\d{10})\/manifest\.json$/.exec(key);
-  return match ? Number(match[1]) : undefined;
-}
-
-/** The snapshot number of any key under snapshots/. */
-export function snapshotNumber(key: string): number | undefined {
-  const match = /^snapshots\/(\d{10})\//.exec(key);
-  return match ? Number(match[1]) : undefined;
-}
-
-const ROWS_KEY = /^rows\/dt=(\d{4}-\d\d-\d\d)\/.+\.csv$/;
-
-/** The date partition of a rows/ object key; undefined for a key that is not one (ignored). */
-export const dtOfRowsKey = (key: string): string | undefined => ROWS_KEY.exec(key)?.[1];
 
 /**
  * A row's arrival as one string that sorts like (date partition, LastModified, key): the order
@@ -115,7 +92,7 @@ export function uncoveredKeys(listed: string[], manifest: Manifest | undefined):
 
 /** Where a load lists rows/: from the snapshot's first listed partition, or everything. */
 export function listStartAfter(manifest: Manifest | undefined): string | undefined {
-  return manifest ? `${ROWS_PREFIX}dt=${manifest.listFrom}` : undefined;
+  return manifest ? rowsListStartAfter(manifest.listFrom) : undefined;
 }
 
 /** `LATE_DAYS` before `now`'s UTC date, never before the previous snapshot's (a clock going back). */

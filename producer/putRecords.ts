@@ -5,8 +5,9 @@
 // KMS key refused) is not retried. A record still failing is logged with its partition key (the
 // beer id) and counted: never dropped silently.
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
+import { isRetryable } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
-import { isRetryable, retry } from '../lib/retry.js';
+import { retry } from '../lib/retry.js';
 import {
   type Entry,
   entrySize,

@@ -3,7 +3,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } 
 import type { Config } from '../lib/config.js';
 import type { Tf } from '../lib/tfjs.js';
 import { ApiKeys } from './apiKeys.js';
-import { errorHandler, errorSchema, HttpError, notFoundHandler } from './errors.js';
+import { errorHandler, errorSchema, notFoundHandler } from './errors.js';
 import auth from './plugins/auth.js';
 import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
 import modelHolder from './plugins/modelHolder.js';
@@ -80,12 +80,6 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.decorateRequest('model', null);
   app.decorateRequest('rows', 0);
   app.decorateRequest('errorCode', null);
-  // The code travels to the log line so the 5xx alarm can leave out the 503 "not_ready" that a
-  // fresh deployment answers until its first model (docs/design.md "Logs").
-  app.addHook('onError', (request, _reply, error, done) => {
-    if (error instanceof HttpError) request.errorCode = error.error;
-    done();
-  });
   app.addHook('onResponse', (request, reply, done) => {
     const line = {
       method: request.method,
@@ -136,7 +130,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     batchMax: config.server.predictBatchMax,
     requireKey: config.server.predictRequiresKey,
   });
-  await app.register(models, { config });
+  await app.register(models);
   await app.register(table, { config });
   await app.register(retrain);
   await app.register(dashboard, { queue: app.retrainQueue, keys });

@@ -1,6 +1,10 @@
-// Every error leaves the server in one shape, {error, message, field?}, and never with a stack.
+// Every error leaves the server in one shape, {error, message, field?}, and never with a stack. The
+// status comes from what the error is (lib/errors.ts): a client's mistake 4xx, a dependency that
+// is down or refusing 503 naming it and the object, a stored object that cannot be read 502
+// naming its key, and anything else, a bug, 500 "internal".
 import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
 import { type Static, Type } from 'typebox';
+import { BrewstreamError, CorruptObjectError, DependencyError } from '../lib/errors.js';
 import { refTo } from './schema.js';
 
 export const errorSchema = Type.Object(
@@ -18,7 +22,10 @@ export type ApiError = Static<typeof errorSchema>;
 
 export const errorRef = refTo(errorSchema);
 
-export class HttpError extends Error {
+/** An answer a route gives on purpose: its status, code and message are what the client gets. */
+export class HttpError extends BrewstreamError {
+  readonly retriable: boolean;
+
   constructor(
     readonly statusCode: number,
     readonly error: string,
@@ -26,6 +33,7 @@ export class HttpError extends Error {
     readonly field?: string,
   ) {
     super(message);
+    this.retriable = statusCode === 503 || statusCode === 429;
   }
 }
 
@@ -45,10 +53,25 @@ function describe(error: FastifySchemaValidationError, field: string): string {
   return `${field}: ${error.message ?? 'invalid'}`;
 }
 
-/** The status and body an error leaves the server with; 500 for anything not a client's fault. */
+/** The status and body an error leaves the server with; 500 for a bug. */
 export function errorResponse(err: FastifyError): { status: number; body: ApiError } {
   if (err instanceof HttpError)
     return { status: err.statusCode, body: body(err.error, err.message, err.field) };
+  if (err instanceof DependencyError) {
+    // The operation names the object (`GET s3://models/models/ibu/champion.json`); the cause's
+    // own message, with addresses inside the network, goes to the log only.
+    const why = err.status === undefined ? (err.code ?? 'no answer') : `HTTP ${err.status}`;
+    return {
+      status: 503,
+      body: body('unavailable', `${err.dependency} is unavailable: ${err.operation}: ${why}; retry later`),
+    };
+  }
+  if (err instanceof CorruptObjectError) {
+    return {
+      status: 502,
+      body: body('invalid_stored_object', `${err.location} cannot be used: ${err.reason}`),
+    };
+  }
   const first = err.validation?.[0];
   if (first) {
     const field = fieldOf(first, err.validationContext);
@@ -71,8 +94,12 @@ export function errorResponse(err: FastifyError): { status: number; body: ApiErr
 
 export function errorHandler(err: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
   const { status, body } = errorResponse(err);
+  // The code travels to the request's log line, so an alarm can tell a bug ("internal") from a
+  // dependency outage ("unavailable") and from the 503 before the first model ("not_ready").
+  if (status >= 500 || err instanceof HttpError) request.errorCode = body.error;
   // A 503 of ours (Redis away, no model yet) is a state the request line records, not a fault.
-  if (status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, 'unhandled error');
+  if (err instanceof DependencyError) request.log.warn({ err }, `${err.dependency} call failed`);
+  else if (status >= 500 && !(err instanceof HttpError)) request.log.error({ err }, 'unhandled error');
   reply.code(status).send(body);
 }
 

@@ -4,9 +4,10 @@
 // yields, so no prediction can still be using the old model when the swap runs.
 import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyBaseLogger } from 'fastify';
-import { type FeatureInput, modelToTarget, toFeatureMatrix } from '../lib/features.js';
-import type { ModelMetadata } from '../lib/modelRegistry.js';
-import { S3AccessDeniedError } from '../lib/s3.js';
+import { S3AccessDeniedError } from '../lib/errors.js';
+import type { FeatureInput } from '../lib/features.js';
+import type { LoadedVersion, ModelMetadata } from '../lib/modelRegistry.js';
+import { predictIbu } from '../lib/predict.js';
 import type { Tf } from '../lib/tfjs.js';
 
 export interface ServedModel {
@@ -18,7 +19,7 @@ export interface ServedModel {
 /** Where models come from; the S3 registry in production, the same in tests. */
 export interface ModelSource {
   readChampion(): Promise<string | undefined>;
-  load(version: string): Promise<{ model: LayersModel; metadata: ModelMetadata }>;
+  load(version: string): Promise<LoadedVersion>;
 }
 
 export type FeatureRow = FeatureInput;
@@ -113,10 +114,10 @@ export class ModelHolder {
     const failedAt = this.failed.get(version);
     if (failedAt !== undefined && Date.now() - failedAt < FAILED_RETRY_MS) return;
     const started = performance.now();
-    let loaded: { model: LayersModel; metadata: ModelMetadata };
+    let loaded: LoadedVersion;
     try {
       loaded = await this.source.load(version);
-      this.warm(loaded.model, loaded.metadata);
+      this.warm(loaded);
     } catch (error) {
       this.failed.set(version, Date.now());
       this.logger.error(
@@ -139,16 +140,9 @@ export class ModelHolder {
   }
 
   /** One prediction on a row of medians: compiles the kernels and proves the artifact works. */
-  private warm(model: LayersModel, metadata: ModelMetadata): void {
-    const p = metadata.preprocessing;
-    const matrix = toFeatureMatrix([{}], p);
-    const out = this.tf.tidy(() => {
-      const y = model.predict(this.tf.tensor2d(matrix, [1, p.features.length]));
-      return (Array.isArray(y) ? y[0] : y)?.dataSync();
-    });
-    if (out?.length !== 1 || !Number.isFinite(out[0])) {
-      throw new Error(`warm-up prediction gave ${out ? Array.from(out).join(',') : 'nothing'}`);
-    }
+  private warm({ model, metadata }: LoadedVersion): void {
+    const [ibu] = predictIbu(this.tf, model, [{}], metadata.preprocessing);
+    if (ibu === undefined || !Number.isFinite(ibu)) throw new Error(`warm-up prediction gave ${ibu}`);
   }
 
   /**
@@ -160,15 +154,10 @@ export class ModelHolder {
   predict(rows: FeatureRow[]): { ibu: Float64Array; version: string } {
     const served = this.current;
     if (!served) throw new Error('no model loaded');
-    const p = served.metadata.preprocessing;
-    const matrix = toFeatureMatrix(rows, p);
-    const y = this.tf.tidy(() => {
-      const out = served.model.predict(this.tf.tensor2d(matrix, [rows.length, p.features.length]));
-      return (Array.isArray(out) ? out[0] : out)?.dataSync() as Float32Array;
-    });
-    const ibu = new Float64Array(y.length);
-    for (let i = 0; i < y.length; i += 1) ibu[i] = modelToTarget(y[i] as number, p);
-    return { ibu, version: served.version };
+    return {
+      ibu: predictIbu(this.tf, served.model, rows, served.metadata.preprocessing),
+      version: served.version,
+    };
   }
 
   private dispose(model: ServedModel): void {

@@ -5,13 +5,13 @@
 //   seeds of the fold assignment, with the baselines (trainer/baselines.ts) fitted and scored on
 //   the same folds, so every comparison is paired.
 import type { CleanedRow } from '../lib/beer.js';
+import { predictIbu } from '../lib/predict.js';
 import type { Tf } from '../lib/tfjs.js';
 import { BASELINES, type BaselineName, fitBaselines, predictBaselines } from './baselines.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { type Metrics, regressionMetrics } from './metrics.js';
 import { type TrainOptions, trainModel } from './model.js';
 import { foldOf, groupedSplitOf, idBucket, recipeKey, type Split } from './split.js';
-import { predictIbu } from './train.js';
 
 export interface CrossValidation {
   model: Metrics;
@@ -31,7 +31,7 @@ interface FoldPredictions {
 async function runFold(tf: Tf, data: Dataset, options: TrainOptions): Promise<FoldPredictions> {
   const inputs = data.preprocessing.features.length;
   const trained = await trainModel(tf, data.train, data.validation, inputs, options);
-  const model = predictIbu(tf, trained.model, data.test.rows, data.preprocessing);
+  const model = Array.from(predictIbu(tf, trained.model, data.test.rows, data.preprocessing));
   trained.model.dispose();
   const baselines = fitBaselines(data.train.rows, data.train.x, inputs);
   return {

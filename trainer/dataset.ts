@@ -1,8 +1,8 @@
 // From the cleaned table to model-ready arrays: rows with a trustworthy target, split by id hash,
 // the preprocessing fitted on the training split only.
 import type { CleanedRow } from '../lib/beer.js';
+import { DataError, NotEnoughDataError } from '../lib/errors.js';
 import {
-  DataError,
   fitPreprocessing,
   hasSuspectTarget,
   type Preprocessing,
@@ -31,13 +31,6 @@ export interface Dataset {
 }
 
 export const MIN_ROWS = { train: 20, validation: 5, test: 5 };
-
-/**
- * Not enough data yet (an empty table, too few rows to split): what a fresh deployment's first
- * retrains meet until its data arrives. Still a data error (the job fails without retries), but
- * an expected one, which the worker does not report as a failed job.
- */
-export class NotEnoughDataError extends DataError {}
 
 export function hasTarget(row: CleanedRow): boolean {
   return row.ibu !== null && Number.isFinite(row.ibu);

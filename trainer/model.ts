@@ -1,11 +1,9 @@
-// The IBU model: a small MLP on the standardised features (lib/features.ts recipe 2), predicting
-// standardised log1p(IBU), trained with the Huber loss (robust to the outliers that remain), an L2
-// penalty on the kernels and Adam, with early stopping on validation loss. Chosen on the grouped
-// cross-validation (docs/design.md "The model"): one 64-32 network at learning rate 0.002 with L2
-// 0.01 scored MAE 20.3; the same with 32-16 units 20.8; three members of 64-32 (at 0.005) 20.6,
-// so one member it is. `members` > 1 still trains several independently and averages them inside
-// one tfjs model (one artifact to save and serve).
-// Seeded: initialisers and the per-epoch shuffle repeat for a seed.
+// The IBU model: a small MLP on the standardised features (lib/features.ts), predicting
+// standardised log1p(IBU). Huber loss, because a few targets stay far from their recipe's peers
+// after the data fixes and a squared loss would chase them; an L2 penalty on the kernels, because
+// a few hundred rows overfit a 64-32 network within tens of epochs; Adam; early stopping on the
+// validation loss, keeping the best epoch's weights. How it was chosen: docs/design.md "Training,
+// evaluation and promotion". Seeded: the initialisers and the per-epoch shuffle repeat for a seed.
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../lib/tfjs.js';
 import { seededRandom, shuffled } from './rng.js';
@@ -14,13 +12,6 @@ export interface TrainOptions {
   seed: number;
   maxEpochs: number;
   patience: number;
-  learningRate?: number;
-  loss?: 'huber' | 'mae';
-  /** Independently trained members averaged into one model; default 1. */
-  members?: number;
-  units?: [number, number];
-  /** L2 penalty on the dense kernels (0: none). */
-  l2?: number;
   onEpoch?: (epoch: number, loss: number, valLoss: number) => void | Promise<void>;
 }
 
@@ -31,28 +22,17 @@ export interface TrainResult {
   parameters: Record<string, number | string>;
 }
 
-/** The defaults every caller trains with (the worker, `npm run train`, the benchmark). */
-export const DEFAULTS = {
-  units: [64, 32] as [number, number],
-  learningRate: 0.002,
-  loss: 'huber' as const,
-  l2: 0.01,
-  members: 1,
-};
+const UNITS: [number, number] = [64, 32];
+const LEARNING_RATE = 0.002;
+const L2 = 0.01;
 
-export function buildModel(
-  tf: Tf,
-  inputs: number,
-  seed: number,
-  units: [number, number] = DEFAULTS.units,
-  l2 = 0,
-): TF.Sequential {
+export function buildModel(tf: Tf, inputs: number, seed: number): TF.Sequential {
   const model = tf.sequential();
-  const kernelRegularizer = l2 > 0 ? tf.regularizers.l2({ l2 }) : undefined;
+  const kernelRegularizer = tf.regularizers.l2({ l2: L2 });
   model.add(
     tf.layers.dense({
       inputShape: [inputs],
-      units: units[0],
+      units: UNITS[0],
       activation: 'relu',
       kernelInitializer: tf.initializers.heNormal({ seed }),
       kernelRegularizer,
@@ -60,7 +40,7 @@ export function buildModel(
   );
   model.add(
     tf.layers.dense({
-      units: units[1],
+      units: UNITS[1],
       activation: 'relu',
       kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }),
       kernelRegularizer,
@@ -76,21 +56,20 @@ export function buildModel(
 export const batchSizeFor = (rows: number) =>
   Math.min(1024, Math.max(16, 2 ** Math.round(Math.log2(rows / 20))));
 
-async function trainMember(
+/** Trains one network, early-stopped on the validation loss, with the best epoch's weights. */
+export async function trainModel(
   tf: Tf,
   train: { x: Float32Array; y: Float32Array },
   validation: { x: Float32Array; y: Float32Array },
   inputs: number,
   options: TrainOptions,
 ): Promise<TrainResult> {
-  const learningRate = options.learningRate ?? DEFAULTS.learningRate;
-  const model = buildModel(tf, inputs, options.seed, options.units, options.l2 ?? DEFAULTS.l2);
-  const lossName = options.loss ?? DEFAULTS.loss;
-  model.compile({
-    optimizer: tf.train.adam(learningRate),
-    loss: lossName === 'mae' ? tf.losses.absoluteDifference : tf.losses.huberLoss,
-  });
   const n = train.y.length;
+  // Large data needs fewer passes: the work is capped at about two million row-visits, so
+  // 100,000 rows train in well under a minute on the wasm backend.
+  const maxEpochs = Math.min(options.maxEpochs, Math.max(10, Math.ceil(2_000_000 / n)));
+  const model = buildModel(tf, inputs, options.seed);
+  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: tf.losses.huberLoss });
   const batchSize = batchSizeFor(n);
   const random = seededRandom(options.seed);
   const xVal = tf.tensor2d(validation.x, [validation.y.length, inputs]);
@@ -98,7 +77,7 @@ async function trainMember(
   const history: TrainResult['history'] = [];
   let best = { valLoss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as TF.Tensor[] };
 
-  for (let epoch = 1; epoch <= options.maxEpochs; epoch += 1) {
+  for (let epoch = 1; epoch <= maxEpochs; epoch += 1) {
     // Our own seeded shuffle (tfjs would use Math.random).
     const order = shuffled(n, random);
     const xs = new Float32Array(n * inputs);
@@ -134,61 +113,15 @@ async function trainMember(
     history,
     bestEpoch: best.epoch,
     parameters: {
-      layers: `${(options.units ?? DEFAULTS.units).join('-')}-1 relu`,
-      loss: lossName,
-      l2: options.l2 ?? DEFAULTS.l2,
+      layers: `${UNITS.join('-')}-1 relu`,
+      loss: 'huber',
+      l2: L2,
       optimizer: 'adam',
-      learningRate,
+      learningRate: LEARNING_RATE,
       batchSize,
-      maxEpochs: options.maxEpochs,
+      maxEpochs,
       patience: options.patience,
       seed: options.seed,
     },
   };
-}
-
-/** Predictions in the model's (standardised log) space. */
-export function predictRaw(tf: Tf, model: TF.LayersModel, x: Float32Array, inputs: number): Float32Array {
-  return tf.tidy(() => {
-    const out = model.predict(tf.tensor2d(x, [x.length / inputs, inputs])) as TF.Tensor;
-    return out.dataSync() as Float32Array;
-  });
-}
-
-/** Trains the members and joins them into one model whose output is their average. */
-export async function trainModel(
-  tf: Tf,
-  train: { x: Float32Array; y: Float32Array },
-  validation: { x: Float32Array; y: Float32Array },
-  inputs: number,
-  options: TrainOptions,
-): Promise<TrainResult> {
-  const members = options.members ?? DEFAULTS.members;
-  // Large data needs fewer passes: cap the work at about two million row-visits per member, so
-  // 100,000 rows train in well under a minute on the wasm backend.
-  options = {
-    ...options,
-    maxEpochs: Math.min(options.maxEpochs, Math.max(10, Math.ceil(2_000_000 / train.y.length))),
-  };
-  const trained: TrainResult[] = [];
-  for (let m = 0; m < members; m += 1) {
-    trained.push(
-      await trainMember(tf, train, validation, inputs, {
-        ...options,
-        seed: options.seed + m * 7,
-        // Progress is reported across all members' epochs.
-        onEpoch: (epoch, loss, valLoss) => options.onEpoch?.(m * options.maxEpochs + epoch, loss, valLoss),
-      }),
-    );
-  }
-  const first = trained[0] as TrainResult;
-  const parameters = { ...first.parameters, members, seed: options.seed };
-  if (members === 1) return { ...first, parameters };
-  const input = tf.input({ shape: [inputs] });
-  const outputs = trained.map(({ model }) =>
-    model.layers.reduce((h, layer) => layer.apply(h) as TF.SymbolicTensor, input),
-  );
-  const average = tf.layers.average().apply(outputs) as TF.SymbolicTensor;
-  const model = tf.model({ inputs: input, outputs: average });
-  return { model, history: first.history, bestEpoch: first.bestEpoch, parameters };
 }

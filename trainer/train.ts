@@ -6,30 +6,19 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import type { Redis } from 'ioredis';
-import type { CleanedRow } from '../lib/beer.js';
 import { type CleanedTable, loadAndCompact } from '../lib/cleanedTable.js';
 import type { Config } from '../lib/config.js';
-import { InvalidDocumentError } from '../lib/document.js';
-import { DataError, modelToTarget, type Preprocessing, RECIPE, toFeatureMatrix } from '../lib/features.js';
+import { CorruptObjectError, DataError } from '../lib/errors.js';
+import { type Preprocessing, RECIPE } from '../lib/features.js';
 import type { Logger } from '../lib/logger.js';
-import {
-  loadModelFromS3,
-  type ModelMetadata,
-  newVersion,
-  readChampion,
-  readLastTrained,
-  readMetadata,
-  saveModel,
-  writeChampion,
-  writeLastTrained,
-} from '../lib/modelRegistry.js';
+import { type ModelMetadata, type ModelRegistry, modelRegistry, newVersion } from '../lib/modelRegistry.js';
+import { predictIbu } from '../lib/predict.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
-import { putObject } from '../lib/s3.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { regressionMetrics } from './metrics.js';
-import { predictRaw, type TrainResult, trainModel } from './model.js';
+import { type TrainResult, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
 import { decidePromotion, type PromotionDecision, type PromotionNumbers } from './promotion.js';
 import { SKIPPED_NO_NEW_DATA, type SkippedTraining, shouldSkip } from './skip.js';
@@ -64,19 +53,15 @@ export interface TrainingOutcome {
   plots: { curves: string; predictedVsActual: string };
 }
 
-export function predictIbu(tf: Tf, model: TF.LayersModel, rows: CleanedRow[], p: Preprocessing): number[] {
-  const raw = predictRaw(tf, model, toFeatureMatrix(rows, p), p.features.length);
-  return Array.from(raw, (y) => modelToTarget(y, p));
-}
-
 export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome | SkippedTraining> {
   const { config, s3, logger } = ctx;
+  const registry = modelRegistry(s3, config.buckets.models);
   const started = performance.now();
 
   // The trainer keeps the table's snapshots current: it compacts what it reads before training.
   const { table, compaction } = await loadAndCompact(s3, config.buckets.cleaned);
   logger.info({ compaction, lineage: table.lineage, rows: table.rows.length }, 'cleaned table read');
-  const last = await readLastTrained(s3, config.buckets.models);
+  const last = await registry.lastTrained();
   if (last && shouldSkip({ contentHash: table.contentHash, recipe: RECIPE }, last, ctx.force ?? false)) {
     logger.info(
       { contentHash: table.contentHash, lastTrainedVersion: last.version },
@@ -105,7 +90,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
   );
   const trained = await train(tf, data, config.trainer, ctx.onEpoch);
   // Read after training, so the comparison is with the champion of the moment.
-  const champion = await loadChampion(tf, s3, config.buckets.models);
+  const champion = await loadChampion(tf, registry);
   const evaluation = evaluate(tf, data, trained, champion);
   champion?.model.dispose();
   const { metrics } = evaluation;
@@ -124,7 +109,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     trainingSeconds,
   });
   const plots = drawPlots(data, trained, evaluation);
-  await registerVersion(ctx, trained.model, metadata, plots);
+  await registerVersion(ctx, registry, { model: trained.model, metadata, plots });
 
   const { promoted, reason } = metadata;
   const promotion = decision.numbers;
@@ -185,32 +170,25 @@ interface LoadedChampion {
 }
 
 /**
- * A champion that champion.json names but whose metadata.json is missing or unreadable: without its
- * preprocessing it cannot be scored, and skipping it would let any candidate replace it unseen.
- * The job fails (a DataError: retrying reads the same object) and says which version and why.
+ * A champion that champion.json names but whose files are missing or unreadable: without its
+ * preprocessing and network it cannot be scored, and skipping it would let any candidate replace
+ * it unseen. The job fails at once (retrying reads the same objects) and says which version and why.
  */
-export class ChampionMetadataError extends DataError {}
+export class ChampionUnreadableError extends DataError {}
 
 /** The version champion.json names, with its own preprocessing (of whichever recipe); none if no champion. */
-async function loadChampion(tf: Tf, s3: S3Client, bucket: string): Promise<LoadedChampion | undefined> {
-  const champion = await readChampion(s3, bucket);
+async function loadChampion(tf: Tf, registry: ModelRegistry): Promise<LoadedChampion | undefined> {
+  const champion = await registry.champion();
   if (!champion) return undefined;
-  let metadata: ModelMetadata | undefined;
   try {
-    metadata = await readMetadata(s3, bucket, champion.version);
+    const { model, metadata } = await registry.loadVersion(tf, champion.version);
+    return { version: champion.version, model, preprocessing: metadata.preprocessing };
   } catch (error) {
-    if (!(error instanceof InvalidDocumentError)) throw error;
-    throw new ChampionMetadataError(
-      `champion ${champion.version}: metadata.json cannot be read (${error.message}); the champion cannot be compared, so nothing is promoted until it is fixed or champion.json names another version`,
+    if (!(error instanceof CorruptObjectError)) throw error;
+    throw new ChampionUnreadableError(
+      `champion ${champion.version} cannot be compared (${error.message}); nothing is promoted until it is restored or champion.json names another version`,
     );
   }
-  if (!metadata) {
-    throw new ChampionMetadataError(
-      `champion ${champion.version}: metadata.json is missing; the champion cannot be compared, so nothing is promoted until it is restored or champion.json names another version`,
-    );
-  }
-  const model = await loadModelFromS3(tf, s3, bucket, champion.version);
-  return { version: champion.version, model, preprocessing: metadata.preprocessing };
 }
 
 /**
@@ -219,7 +197,7 @@ async function loadChampion(tf: Tf, s3: S3Client, bucket: string): Promise<Loade
  */
 function evaluate(tf: Tf, data: Dataset, trained: Trained, champion?: LoadedChampion): Evaluation {
   const inputs = data.preprocessing.features.length;
-  const model = predictIbu(tf, trained.model, data.test.rows, data.preprocessing);
+  const model = Array.from(predictIbu(tf, trained.model, data.test.rows, data.preprocessing));
   const baselines = predictBaselines(trained.baselines, data.test.rows, data.test.x, inputs);
   const metrics: ModelMetadata['metrics'] = {
     model: regressionMetrics(data.test.ibu, model),
@@ -228,7 +206,7 @@ function evaluate(tf: Tf, data: Dataset, trained: Trained, champion?: LoadedCham
   };
   let championPredictions: number[] | undefined;
   if (champion) {
-    championPredictions = predictIbu(tf, champion.model, data.test.rows, champion.preprocessing);
+    championPredictions = Array.from(predictIbu(tf, champion.model, data.test.rows, champion.preprocessing));
     metrics.champion = {
       version: champion.version,
       ...regressionMetrics(data.test.ibu, championPredictions),
@@ -305,44 +283,28 @@ function drawPlots(data: Dataset, trained: Trained, evaluation: Evaluation): Tra
 }
 
 /**
- * Writes the version to the registry (artifact and metadata, then the two plots), disposing the
- * model once saved; then, if it was promoted, names it in champion.json and announces it. In that
- * order, so a server told of a champion finds its files.
+ * Writes the version to the registry in full, disposing the model once saved; then, if it was
+ * promoted, names it in champion.json and announces it. In that order, so a server told of a
+ * champion finds its files.
  */
 async function registerVersion(
-  ctx: Pick<TrainingContext, 'config' | 's3' | 'redis' | 'logger'>,
-  model: TF.LayersModel,
-  metadata: ModelMetadata,
-  plots: TrainingOutcome['plots'],
+  ctx: Pick<TrainingContext, 'redis' | 'logger'>,
+  registry: ModelRegistry,
+  version: { model: TF.LayersModel; metadata: ModelMetadata; plots: TrainingOutcome['plots'] },
 ): Promise<void> {
-  const { s3 } = ctx;
-  const bucket = ctx.config.buckets.models;
-  const { version } = metadata;
-  await saveModel(s3, bucket, model, metadata);
-  model.dispose();
-  await writeLastTrained(s3, bucket, {
-    version,
-    contentHash: metadata.dataset.contentHash,
-    trainedAt: metadata.createdAt,
-    recipe: metadata.preprocessing.recipe ?? 1,
-  });
-  await putObject(s3, bucket, `models/ibu/${version}/curves.svg`, plots.curves, 'image/svg+xml');
-  await putObject(
-    s3,
-    bucket,
-    `models/ibu/${version}/predicted-vs-actual.svg`,
-    plots.predictedVsActual,
-    'image/svg+xml',
-  );
-  if (metadata.promoted) {
-    await writeChampion(s3, bucket, version);
-    // A hint only (servers also poll champion.json): a Redis that is away must not fail, and so
-    // retry, a training whose version is already registered and promoted.
-    await ctx.redis?.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version })).catch((error: unknown) => {
+  await registry.saveVersion(version);
+  version.model.dispose();
+  const { version: name, promoted } = version.metadata;
+  if (!promoted) return;
+  await registry.promote(name);
+  // A hint only (servers also poll champion.json): a Redis that is away must not fail, and so
+  // retry, a training whose version is already registered and promoted.
+  await ctx.redis
+    ?.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: name }))
+    .catch((error: unknown) => {
       ctx.logger.warn(
-        { err: error, version },
+        { err: error, version: name },
         'could not announce the promotion; servers will find it by polling',
       );
     });
-  }
 }

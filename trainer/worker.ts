@@ -1,17 +1,16 @@
 // The retrain worker: BullMQ queue `retrain`, one job at a time. It releases the queue's
 // deduplication id as a job starts (so data landing during training queues one more retrain),
-// reports progress per epoch (the dashboard shows it), and fails a job whose data cannot be
-// trained on without retrying it; the champion is never touched by a failed or worse model.
+// reports progress per epoch (the dashboard shows it), and fails at once a job whose error says
+// retrying cannot help (lib/errors.ts: bad data, a corrupt object, access denied); the champion is
+// never touched by a failed or worse model.
 import type { S3Client } from '@aws-sdk/client-s3';
 import { UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { CorruptObjectError } from '../lib/cleanedTable.js';
 import type { Config } from '../lib/config.js';
-import { DataError } from '../lib/features.js';
+import { isRetryable, NotEnoughDataError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
 import { type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
-import { NotEnoughDataError } from './dataset.js';
 import { failureKind } from './failure.js';
 import { runTraining } from './train.js';
 
@@ -57,8 +56,7 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
         return result;
       } catch (error) {
         const message = (error as Error).message;
-        // Bad data does not get better by retrying.
-        const unrecoverable = error instanceof DataError || error instanceof CorruptObjectError;
+        const unrecoverable = !isRetryable(error);
         const notEnoughData = error instanceof NotEnoughDataError;
         const kind = failureKind({
           attemptsMade: job.attemptsMade,

@@ -5,11 +5,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type { KclRecord } from 'aws-kcl';
 import type { CleanedRow } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
+import { deadLetterKey, rowsFolder, rowsKey, rowsObjectAt } from '../../lib/cleanedKeys.js';
 import type { Logger } from '../../lib/logger.js';
 import { headMetadata, inParallel, listObjects, putObject, putObjectIfAbsent } from '../../lib/s3.js';
 import { type Buffered, dtOf } from '../processor/batch.js';
 import { LAST_SEQUENCE_NUMBER, type Sink } from '../processor/batchingProcessor.js';
-import { deadLetterKey, rowsFolder, rowsKey, rowsObjectAt } from './keys.js';
 import type { RetrainTrigger } from './retrainTrigger.js';
 import { type CleanedItem, cleanRecord, deadLetter } from './transform.js';
 

@@ -10,8 +10,11 @@
 //   unhealthy servers:   targets failing /ready (a champion that does not load, a crash loop)
 //   dead letters:        records the cleaned consumer refused ("deadLetter": true in its log)
 //   trainer failures:    retrain jobs that failed for good ("jobFailed": true, last attempt only)
-//   server 5xx:          5xx the server logged, except the expected 503 before the first model
-//                        (error "not_ready"), plus the load balancer's own 5xx
+//   server 5xx:          5xx the server logged that point at a fault of ours (a bug, "internal";
+//                        a stored object it cannot use, "invalid_stored_object"), plus the load
+//                        balancer's own 5xx; not the 503 before the first model ("not_ready")
+//   dependencies:        503s the server answered because S3 or Redis was down or refusing it
+//                        ("unavailable"; the log line's err names the dependency and the object)
 //   producer errors:     ticks that failed after their retries
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
@@ -33,16 +36,27 @@ export const METRICS_NAMESPACE = 'Brewstream';
 /**
  * The server's request lines that count as a server error: status 5xx, except the 503 that
  * /predict answers (error "not_ready") while no model has been promoted yet, which a fresh stack
- * answers by design until its first training. The "not exists" branch keeps lines without an
- * error code (a 503 from /ready while loading) whatever CloudWatch makes of != on a missing field.
+ * answers by design until its first training, and the 503 of a dependency that is down
+ * ("unavailable"), which DEPENDENCY_UNAVAILABLE_PATTERN counts apart, so an operator can tell a
+ * bug from an outage. The "not exists" branch keeps lines without an error code (a 503 from
+ * /ready while loading) whatever CloudWatch makes of != on a missing field.
  */
 export const SERVER_5XX_PATTERN = logs.FilterPattern.all(
   logs.FilterPattern.stringValue('$.msg', '=', 'request'),
   logs.FilterPattern.numberValue('$.status', '>=', 500),
   logs.FilterPattern.any(
     logs.FilterPattern.notExists('$.error'),
-    logs.FilterPattern.stringValue('$.error', '!=', 'not_ready'),
+    logs.FilterPattern.all(
+      logs.FilterPattern.stringValue('$.error', '!=', 'not_ready'),
+      logs.FilterPattern.stringValue('$.error', '!=', 'unavailable'),
+    ),
   ),
+);
+
+/** The server's 503s for a dependency (S3, Redis) that was down or refused it. */
+export const DEPENDENCY_UNAVAILABLE_PATTERN = logs.FilterPattern.all(
+  logs.FilterPattern.stringValue('$.msg', '=', 'request'),
+  logs.FilterPattern.stringValue('$.error', '=', 'unavailable'),
 );
 
 interface MonitoringProps {
@@ -69,6 +83,7 @@ export type AlarmName =
   | 'deadLetters'
   | 'trainerFailures'
   | 'server5xx'
+  | 'dependencyUnavailable'
   | 'producerErrors';
 
 export class Monitoring extends Construct {
@@ -113,6 +128,11 @@ export class Monitoring extends Construct {
       logs.FilterPattern.booleanValue('$.jobFailed', true),
     );
     const serverErrors = fromLog('Server5xx', props.logs.server, SERVER_5XX_PATTERN);
+    const dependencyErrors = fromLog(
+      'ServerDependencyUnavailable',
+      props.logs.server,
+      DEPENDENCY_UNAVAILABLE_PATTERN,
+    );
 
     // KCL publishes MillisBehindLatest per shard and, with the Operation dimension only
     // (ApplicationTracker), for the whole application; its namespace is the application name.
@@ -183,7 +203,7 @@ export class Monitoring extends Construct {
           period: Duration.minutes(5),
         }),
       },
-      label: 'server 5xx (without the no-model 503)',
+      label: 'server 5xx (faults: without the no-model and dependency 503s)',
       period: Duration.minutes(5),
     });
     const producerErrors = props.producer.metricErrors({ period: Duration.minutes(15) });
@@ -271,7 +291,13 @@ export class Monitoring extends Construct {
         'Server5xx',
         server5xx,
         settings.server5xxAlarmCount,
-        'The prediction server (or its load balancer) answered 5xx, not counting the 503 before the first model',
+        'The prediction server (or its load balancer) answered 5xx for a fault of its own (a bug, or a stored object it cannot use): not the 503 before the first model, nor a dependency outage',
+      ),
+      dependencyUnavailable: alarm(
+        'ServerDependencyUnavailable',
+        dependencyErrors,
+        settings.server5xxAlarmCount,
+        'The prediction server answered 503 because S3 or Redis was down or refused it (the log line names which, and the object); predictions of a loaded model go on',
       ),
       producerErrors: alarm('ProducerErrors', producerErrors, 1, 'A producer tick failed after its retries'),
     };
@@ -292,7 +318,8 @@ export class Monitoring extends Construct {
           graph('Raw delivery freshness (s, max)', rawFreshness),
         ],
         [
-          graph('Server 5xx', server5xx),
+          graph('Server 5xx (faults)', server5xx),
+          graph('Server 503 (a dependency down)', dependencyErrors),
           graph(
             'Server latency (p99, s)',
             props.loadBalancer.metrics.targetResponseTime({ statistic: 'p99' }),

@@ -4,7 +4,8 @@
 // expired during an outage and that nobody else took is taken back, not given up.
 // Key: kcl:<applicationName>:<streamName>:lease
 import type { Redis } from 'ioredis';
-import { isRetryable, type Policy, retry } from '../../lib/retry.js';
+import { isRetryable } from '../../lib/errors.js';
+import { type Policy, retry } from '../../lib/retry.js';
 
 export const leaseKey = (application: string, stream: string) => `kcl:${application}:${stream}:lease`;
 

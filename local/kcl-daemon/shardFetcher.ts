@@ -10,7 +10,8 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { isAbort, type Policy, retry } from '../../lib/retry.js';
+import { isAbort } from '../../lib/errors.js';
+import { type Policy, retry } from '../../lib/retry.js';
 
 export interface Page {
   records: _Record[];

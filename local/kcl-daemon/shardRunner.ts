@@ -6,8 +6,9 @@
 // restarting cannot fix (a processor command that does not start, Kinesis refusing access) ends
 // the runner: its `done` rejects with that error.
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
+import { isAbort } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
-import { isAbort, type Policy, retry } from '../../lib/retry.js';
+import { type Policy, retry } from '../../lib/retry.js';
 import { type CheckpointStore, SHARD_END } from './checkpointStore.js';
 import { type ProcessorChild, ProcessorSpawnFailed, spawnProcessor } from './processorChild.js';
 import { FetchFailed, type Page, shardFetcher } from './shardFetcher.js';

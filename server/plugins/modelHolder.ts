@@ -4,7 +4,6 @@
 // a micro-batcher in front of the holder.
 import fp from 'fastify-plugin';
 import type { Config } from '../../lib/config.js';
-import { loadModelFromS3, readChampion, readMetadata } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, reportConnection, subscription } from '../../lib/redis.js';
 import type { Tf } from '../../lib/tfjs.js';
 import { MicroBatcher } from '../microBatcher.js';
@@ -27,17 +26,11 @@ export interface ModelHolderOptions {
 
 export default fp(
   async (app, { config, tf, batchWindowMs = 0, batchMaxRows = 1024 }: ModelHolderOptions) => {
-    const bucket = config.buckets.models;
     const holder = new ModelHolder(
       tf,
       {
-        readChampion: async () => (await readChampion(app.s3, bucket))?.version,
-        load: async (version) => {
-          const metadata = await readMetadata(app.s3, bucket, version);
-          if (!metadata) throw new Error(`models/ibu/${version}/metadata.json not found`);
-          const model = await loadModelFromS3(tf, app.s3, bucket, version);
-          return { model, metadata };
-        },
+        readChampion: async () => (await app.registry.champion())?.version,
+        load: (version) => app.registry.loadVersion(tf, version),
       },
       app.log.child({ component: 'model-holder' }),
     );

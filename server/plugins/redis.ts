@@ -5,9 +5,9 @@
 import fp from 'fastify-plugin';
 import type { Redis } from 'ioredis';
 import type { Config } from '../../lib/config.js';
+import { DependencyError } from '../../lib/errors.js';
 import { createRedis, reportConnection } from '../../lib/redis.js';
 import { type RetrainQueue, retrainQueue } from '../../lib/retrainQueue.js';
-import { HttpError } from '../errors.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -15,7 +15,7 @@ declare module 'fastify' {
     retrainQueue: RetrainQueue;
     /** True while the connection is up (a command may still time out). */
     redisUp(): boolean;
-    /** Runs a call that needs Redis; a 503 naming what failed when Redis is away or silent. */
+    /** Runs a call that needs Redis; a DependencyError (a 503) naming what failed when Redis is away or silent. */
     redisCall<T>(what: string, call: () => Promise<T>): Promise<T>;
   }
 }
@@ -38,19 +38,12 @@ export default fp(
     app.decorate('redisCall', async <T>(what: string, call: () => Promise<T>): Promise<T> => {
       // BullMQ waits, without a bound, for a connection that has never been ready: ask first.
       if (!redisUp()) {
-        throw new HttpError(
-          503,
-          'unavailable',
-          `${what}: Redis is unavailable (${redis.status}); retry later`,
-        );
+        throw new DependencyError('Redis', what, new Error(`not connected (${redis.status})`));
       }
       try {
         return await call();
       } catch (error) {
-        if (error instanceof HttpError) throw error;
-        app.log.warn({ err: error, what }, 'redis call failed');
-        const reason = error instanceof Error ? error.message : String(error);
-        throw new HttpError(503, 'unavailable', `${what}: Redis did not answer (${reason}); retry later`);
+        throw new DependencyError('Redis', what, error);
       }
     });
     app.addHook('onClose', async () => {

@@ -2,17 +2,14 @@
 // champion, and one version's full metadata.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import type { Config } from '../../lib/config.js';
-import { isVersion, listModels, readChampion, readMetadata } from '../../lib/modelRegistry.js';
+import { isVersion } from '../../lib/modelRegistry.js';
 import { errorRef, HttpError } from '../errors.js';
 import { nullable } from '../schema.js';
 
 // Served as read (lib/modelRegistry checks it on the way in), every field written out.
 const metadata = Type.Object({}, { additionalProperties: true });
 
-const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
-  const bucket = config.buckets.models;
-
+const models: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/models',
     {
@@ -25,11 +22,13 @@ const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
             serving: Type.Optional(nullable(Type.String())),
             models: Type.Optional(Type.Array(metadata)),
           }),
+          502: errorRef,
+          503: errorRef,
         },
       },
     },
     async () => {
-      const [all, champion] = await Promise.all([listModels(app.s3, bucket), readChampion(app.s3, bucket)]);
+      const [all, champion] = await Promise.all([app.registry.list(), app.registry.champion()]);
       return { champion: champion?.version ?? null, serving: app.models.version ?? null, models: all };
     },
   );
@@ -40,12 +39,12 @@ const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
       schema: {
         tags: ['models'],
         summary: 'The champion named by champion.json, with its metadata',
-        response: { 200: metadata, 404: errorRef },
+        response: { 200: metadata, 404: errorRef, 502: errorRef, 503: errorRef },
       },
     },
     async () => {
-      const version = (await readChampion(app.s3, bucket))?.version;
-      const meta = version === undefined ? undefined : await readMetadata(app.s3, bucket, version);
+      const version = (await app.registry.champion())?.version;
+      const meta = version === undefined ? undefined : await app.registry.metadata(version);
       if (!meta) throw new HttpError(404, 'not_found', 'no champion model yet');
       return meta;
     },
@@ -58,7 +57,7 @@ const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
         tags: ['models'],
         summary: "One version's metadata",
         params: Type.Object({ version: Type.String({ maxLength: 64 }) }),
-        response: { 200: metadata, 400: errorRef, 404: errorRef },
+        response: { 200: metadata, 400: errorRef, 404: errorRef, 502: errorRef, 503: errorRef },
       },
     },
     async (request) => {
@@ -72,7 +71,7 @@ const models: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { conf
           'version',
         );
       }
-      const meta = await readMetadata(app.s3, bucket, version);
+      const meta = await app.registry.metadata(version);
       if (!meta) throw new HttpError(404, 'not_found', `no model version ${version}`, 'version');
       return meta;
     },

@@ -7,13 +7,12 @@ import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { deadLetterKey, legacyRowsKey, rowsKey } from '../../consumers/cleaned/keys.js';
 import { LAST_SEQUENCE_NUMBER } from '../../consumers/processor/batchingProcessor.js';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
-import { CHAMPION_KEY, LAST_TRAINED_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
+import { deadLetterKey, legacyRowsKey, manifestKey, rowsKey, snapshotPrefix } from '../../lib/cleanedKeys.js';
+import { registryKeys } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
-import { manifestKey, snapshotPrefix } from '../../lib/tableSnapshot.js';
 import { loadTf } from '../../lib/tfjs.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
@@ -34,12 +33,12 @@ describe('docs/design.md names every contract the code defines', () => {
     documented(legacyRowsKey('YYYY-MM-DD', '<shardId>', '<firstSeq>', '<lastSeq>'));
     documented(`\`${LAST_SEQUENCE_NUMBER}\``);
     documented(deadLetterKey('YYYY-MM-DD', '<shardId>', '<sequenceNumber>'));
-    documented(CHAMPION_KEY);
-    documented(LAST_TRAINED_KEY);
+    documented(registryKeys.champion);
+    documented(registryKeys.lastTrained);
     // Snapshot numbers are zero-padded to ten digits; the doc spells the layout with <n>.
     documented(manifestKey(1).replace(snapshotPrefix(1), 'snapshots/<n>/'));
     documented('snapshots/<n>/table-<writer>.csv');
-    documented(`${MODELS_PREFIX}<version>/metadata.json`);
+    documented(registryKeys.file('<version>', 'metadata.json'));
     documented(CLEANED_COLUMNS.join(','));
   });
 

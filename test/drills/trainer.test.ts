@@ -8,13 +8,19 @@ import beers from 'punkapi-db' with { type: 'json' };
 import { s3Client } from '../../lib/aws.js';
 import { type CleanedRow, cleanBeer } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
-import { CHAMPION_KEY, MODELS_PREFIX } from '../../lib/modelRegistry.js';
+import { registryKeys, type VersionFile } from '../../lib/modelRegistry.js';
 import { createRedis } from '../../lib/redis.js';
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { getObjectTextIfExists, headMetadata, listObjects, putObject } from '../../lib/s3.js';
 import { type DrillStack, startDrillStack } from '../support/drillStack.js';
 
-const VERSION_FILES = ['model.json', 'weights.bin', 'metadata.json', 'curves.svg', 'predicted-vs-actual.svg'];
+const VERSION_FILES: VersionFile[] = [
+  'model.json',
+  'weights.bin',
+  'metadata.json',
+  'curves.svg',
+  'predicted-vs-actual.svg',
+];
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('drill: the trainer SIGKILLed mid-training', () => {
@@ -65,8 +71,8 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     const seed = await enqueueRetrain(queue, { reason: 'manual' });
     assert.equal((await finished(seed.id, 150_000)).state, 'completed');
     await first.kill('SIGTERM');
-    const championBefore = await getObjectTextIfExists(s3, models, CHAMPION_KEY);
-    const versionsBefore = (await listObjects(s3, models, MODELS_PREFIX)).map((o) => o.key);
+    const championBefore = await getObjectTextIfExists(s3, models, registryKeys.champion);
+    const versionsBefore = (await listObjects(s3, models, registryKeys.prefix)).map((o) => o.key);
 
     // From now on, whenever champion.json names a version, every file of that version is there.
     const violations: string[] = [];
@@ -76,11 +82,11 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     });
     const watcher = (async () => {
       while (watching) {
-        const text = await getObjectTextIfExists(s3, models, CHAMPION_KEY).catch(() => undefined);
+        const text = await getObjectTextIfExists(s3, models, registryKeys.champion).catch(() => undefined);
         const version = text ? (JSON.parse(text) as { version: string }).version : undefined;
         if (version) {
           for (const file of VERSION_FILES) {
-            const key = `${MODELS_PREFIX}${version}/${file}`;
+            const key = registryKeys.file(version, file);
             if ((await headMetadata(s3, models, key).catch(() => undefined)) === undefined)
               violations.push(`champion ${version} named without ${file}`);
           }
@@ -104,9 +110,13 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
       'active',
       'the job is left active, its lock held',
     );
-    assert.equal(await getObjectTextIfExists(s3, models, CHAMPION_KEY), championBefore, 'champion untouched');
+    assert.equal(
+      await getObjectTextIfExists(s3, models, registryKeys.champion),
+      championBefore,
+      'champion untouched',
+    );
     assert.deepEqual(
-      (await listObjects(s3, models, MODELS_PREFIX)).map((o) => o.key),
+      (await listObjects(s3, models, registryKeys.prefix)).map((o) => o.key),
       versionsBefore,
       'the killed training wrote nothing',
     );
@@ -119,8 +129,8 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     assert.ok(job);
     const { version, promoted } = job.returnvalue as { version: string; promoted: boolean };
     for (const file of VERSION_FILES)
-      assert.ok(await headMetadata(s3, models, `${MODELS_PREFIX}${version}/${file}`), `${version}/${file}`);
-    const championAfter = await getObjectTextIfExists(s3, models, CHAMPION_KEY);
+      assert.ok(await headMetadata(s3, models, registryKeys.file(version, file)), `${version}/${file}`);
+    const championAfter = await getObjectTextIfExists(s3, models, registryKeys.champion);
     const named = championAfter ? (JSON.parse(championAfter) as { version: string }).version : undefined;
     assert.equal(named, promoted ? version : JSON.parse(championBefore ?? '{}').version);
     watching = false;

@@ -17,7 +17,7 @@ import { GetRecordsCommand, GetShardIteratorCommand, ListShardsCommand } from '@
 import type { S3Client } from '@aws-sdk/client-s3';
 import beers from 'punkapi-db' with { type: 'json' };
 import { kinesisClient, s3Client } from '../../lib/aws.js';
-import { readChampion, readMetadata } from '../../lib/modelRegistry.js';
+import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis } from '../../lib/redis.js';
 import { retrainQueue } from '../../lib/retrainQueue.js';
 import { cleanedRows, waitFor } from '../support/buckets.js';
@@ -274,13 +274,13 @@ describe('the container image', { skip }, () => {
       const rowsSeen = Math.max(...completed.map((job) => job.returnvalue?.rows ?? 0));
       assert.equal(rowsSeen, beers.length, 'the last training read every cleaned row');
 
-      const champion = await readChampion(s3, stack.config.buckets.models);
+      const champion = await modelRegistry(s3, stack.config.buckets.models).champion();
       assert.ok(champion, 'a version was promoted');
       version = champion.version;
       const job = completed.find((j) => j.returnvalue?.version === version);
       assert.ok(job, `the completed job that registered ${version}`);
       assert.equal(job.returnvalue.backend, 'wasm', 'no tfjs-node in this build');
-      const metadata = await readMetadata(s3, stack.config.buckets.models, version);
+      const metadata = await modelRegistry(s3, stack.config.buckets.models).metadata(version);
       assert.ok(metadata, `models/ibu/${version}/metadata.json`);
       assert.equal(metadata.promoted, true);
       t.diagnostic(

@@ -3,25 +3,26 @@
 // compactions while the consumer writes new objects, then an exact census of the loaded table
 // against what was written: every id once, the latest arrival winning. Then a compactor SIGKILLed
 // in the middle of writing a snapshot (its CSV, then its manifest) leaves the previous snapshot in
-// force and loses nothing.
+// force and loses nothing. Last, a reader whose snapshot is deleted under it by another compactor
+// reads again from the newer one, and only a CSV the latest manifest names and lacks is corrupt.
 import assert from 'node:assert/strict';
 import { type ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import type { S3Client } from '@aws-sdk/client-s3';
-import { rowsKey } from '../../consumers/cleaned/keys.js';
+import { DeleteObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import type { CleanedRow } from '../../lib/beer.js';
 import { decodeCleanedCsv, encodeCleanedCsv } from '../../lib/cleanedCsv.js';
+import { manifestKey, rowsKey } from '../../lib/cleanedKeys.js';
 import { latestManifest, loadAndCompact, loadCleanedTable } from '../../lib/cleanedTable.js';
+import { CorruptObjectError } from '../../lib/errors.js';
 import { createRedis } from '../../lib/redis.js';
 import { getObjectText, inParallel, listObjects, putObject } from '../../lib/s3.js';
-import { manifestKey } from '../../lib/tableSnapshot.js';
 import { putAll } from '../../producer/putRecords.js';
 import { waitFor } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
 import { utcDay } from '../support/clock.js';
-import { startHoldingProxy } from '../support/holdingProxy.js';
+import { clientThrough, type Interception, startHoldingProxy, startS3Proxy } from '../support/s3Proxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 const brewstream = path.resolve(import.meta.dirname, '..', '..', 'bin', 'brewstream.js');
@@ -236,5 +237,79 @@ describe('cleaned table snapshots', () => {
     const table = await loadCleanedTable(s3, bucket);
     assert.equal(table.lineage.objectsAfter, 0);
     census(table.rows);
+  });
+});
+
+describe('a load while another compactor deletes its snapshot', () => {
+  let stack: TestStack;
+  let s3: S3Client;
+  let bucket: string;
+  before(async () => {
+    stack = await startTestStack({ stream: false });
+    s3 = s3Client(stack.config);
+    bucket = stack.config.buckets.cleaned;
+  });
+  after(async () => {
+    s3.destroy();
+    await stack.close();
+  });
+
+  const write = (seq: number, ids: number[]) =>
+    putObject(
+      s3,
+      bucket,
+      rowsKey(utcDay(0), 'shardId-000000000000', String(seq)),
+      encodeCleanedCsv(ids.map((id) => beer(id, `beer ${id}`, 30))),
+      'text/csv',
+    );
+
+  it('reads again from the newer snapshot when the CSV its manifest named is gone, not corrupt', async () => {
+    await write(1, [1, 2, 3]);
+    const first = await loadAndCompact(s3, bucket);
+    assert.equal(first.compaction.outcome, 'written');
+    const older = await latestManifest(s3, bucket);
+    assert.ok(older);
+    await write(2, [4, 5]);
+
+    // As the reader asks for the CSV of the snapshot it chose, another compactor commits the next
+    // snapshot and that CSV is deleted (as a compactor deletes the snapshots before the last three).
+    let raced = false;
+    const proxy = await startS3Proxy(
+      stack.env.AWS_ENDPOINT_URL_S3 as string,
+      async (method, path): Promise<Interception> => {
+        if (!raced && method === 'GET' && path.includes(older.table)) {
+          raced = true;
+          assert.equal((await loadAndCompact(s3, bucket)).compaction.outcome, 'written');
+          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: older.table }));
+        }
+        return 'pass';
+      },
+    );
+    const reader = clientThrough(proxy);
+    try {
+      const table = await loadCleanedTable(reader, bucket);
+      assert.ok(raced, 'the CSV was deleted under the reader');
+      assert.equal(table.lineage.snapshot, older.snapshot + 1);
+      assert.deepEqual(
+        table.rows.map((r) => r.id),
+        [1, 2, 3, 4, 5],
+      );
+    } finally {
+      reader.destroy();
+      await proxy.close();
+    }
+  });
+
+  it('calls a CSV corrupt, naming it, only when the latest manifest still names it and it is missing', async () => {
+    const latest = await latestManifest(s3, bucket);
+    assert.ok(latest);
+    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: latest.table }));
+    await assert.rejects(loadCleanedTable(s3, bucket), (error: Error) => {
+      assert.ok(error instanceof CorruptObjectError, String(error));
+      assert.equal(error.retriable, false);
+      assert.equal(error.location, `s3://${bucket}/${latest.table}`);
+      assert.match(error.message, /missing, though the latest manifest names it/);
+      return true;
+    });
   });
 });

@@ -10,8 +10,11 @@ import { after, before, describe, test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
 import type { FastifyInstance } from 'fastify';
 import { loadConfig } from '../../lib/config.js';
-import { CHAMPION_KEY, readChampion } from '../../lib/modelRegistry.js';
-import { S3AccessDeniedError } from '../../lib/s3.js';
+import { S3AccessDeniedError } from '../../lib/errors.js';
+import { modelRegistry, registryKeys } from '../../lib/modelRegistry.js';
+
+const CHAMPION_KEY = registryKeys.champion;
+
 import { loadTf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
 import { capturingLogger } from '../support/capture.js';
@@ -56,7 +59,7 @@ function client(): S3Client {
 describe('reading champion.json', () => {
   test('404 NoSuchKey is "no champion yet"', async () => {
     const s3 = client();
-    assert.equal(await readChampion(s3, 'models'), undefined);
+    assert.equal(await modelRegistry(s3, 'models').champion(), undefined);
     assert.ok(
       requests.some((r) => r.startsWith(`GET /models/${CHAMPION_KEY}?`)),
       requests.join(', '),
@@ -66,7 +69,7 @@ describe('reading champion.json', () => {
 
   test('403 AccessDenied is a configuration error naming the key and the likely cause', async () => {
     const s3 = client();
-    await assert.rejects(readChampion(s3, 'denied'), (error: Error) => {
+    await assert.rejects(modelRegistry(s3, 'denied').champion(), (error: Error) => {
       assert.ok(error instanceof S3AccessDeniedError);
       assert.match(error.message, new RegExp(`^s3://denied/${CHAMPION_KEY}: access denied \\(HTTP 403\\)`));
       assert.match(error.message, /s3:ListBucket/);

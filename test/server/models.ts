@@ -9,7 +9,7 @@ import {
   type Preprocessing,
   toFeatureMatrix,
 } from '../../lib/features.js';
-import { type ModelMetadata, newVersion, saveModel, writeChampion } from '../../lib/modelRegistry.js';
+import { type ModelMetadata, modelRegistry, newVersion } from '../../lib/modelRegistry.js';
 import type { Tf } from '../../lib/tfjs.js';
 
 export const PREPROCESSING: Preprocessing = {
@@ -99,6 +99,9 @@ export function metadataFor(
   };
 }
 
+/** What a test version registers as its two plots. */
+export const TEST_PLOTS = { curves: '<svg/>', predictedVsActual: '<svg/>' };
+
 /** Saves a model under a fresh version; makes it the champion unless told not to. */
 export async function publishModel(
   s3: S3Client,
@@ -110,8 +113,9 @@ export async function publishModel(
   await new Promise((resolve) => setTimeout(resolve, 2));
   const version = newVersion();
   const metadata = options.metadata?.(version) ?? metadataFor(version, options.champion !== false);
-  await saveModel(s3, bucket, model, metadata);
-  if (options.champion !== false) await writeChampion(s3, bucket, version);
+  const registry = modelRegistry(s3, bucket);
+  await registry.saveVersion({ model, metadata, plots: TEST_PLOTS });
+  if (options.champion !== false) await registry.promote(version);
   return version;
 }
 

@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { s3Client } from '../../lib/aws.js';
 import { loadConfig } from '../../lib/config.js';
-import { writeChampion } from '../../lib/modelRegistry.js';
+import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
@@ -61,7 +61,7 @@ async function promote(seed: number): Promise<string> {
   const model = tinyModel(tf, seed);
   models.push(model);
   const version = await publishModel(s3, stack.config.buckets.models, model, { champion: false });
-  await writeChampion(s3, stack.config.buckets.models, version);
+  await modelRegistry(s3, stack.config.buckets.models).promote(version);
   if (!publisher) {
     publisher = createRedis(redis.url);
     publisher.on('error', () => {}); // Redis is stopped on purpose below

@@ -1,6 +1,6 @@
-// The server's request line, which the 5xx alarm counts (infra/constructs/monitoring.ts): a route's
-// error code travels with it, so the expected 503 "not_ready" before the first model can be left
-// out while every other 5xx, an unhandled 500 included, is counted.
+// The server's request line, which the 5xx alarms count (infra/constructs/monitoring.ts): the
+// error code travels with it, so the expected 503 "not_ready" before the first model and the 503
+// "unavailable" of a dependency outage are told apart from a fault ("internal" and the like).
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { FastifyInstance } from 'fastify';
@@ -53,13 +53,14 @@ describe('request log line', () => {
     assert.equal(line.error, 'not_ready');
   });
 
-  test('an unhandled 500 carries no error code, so the alarm counts it', async () => {
+  test('an unhandled 500 carries the code "internal", which the alarm counts as a fault', async () => {
     const response = await app.inject({ method: 'GET', url: '/broken' });
     assert.equal(response.statusCode, 500);
+    assert.deepEqual(response.json(), { error: 'internal', message: 'internal server error' });
     const line = requestLine('/broken');
     assert.ok(line);
     assert.equal(line.status, 500);
-    assert.equal('error' in line, false);
+    assert.equal(line.error, 'internal');
   });
 
   test('a successful answer has no error field', async () => {

@@ -7,7 +7,7 @@ import type { LayersModel } from '@tensorflow/tfjs';
 import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
-import { writeChampion } from '../../lib/modelRegistry.js';
+import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
@@ -303,7 +303,7 @@ describe('server', () => {
     };
     const workers = Array.from({ length: 20 }, worker);
     await new Promise((resolve) => setTimeout(resolve, 500));
-    await writeChampion(s3, stack.config.buckets.models, versions.v2);
+    await modelRegistry(s3, stack.config.buckets.models).promote(versions.v2);
     await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: versions.v2 }));
     await until('v2 in responses', async () => (seen.get(versions.v2 as string) ?? 0) > 50);
     stop = true;
@@ -329,7 +329,7 @@ describe('server', () => {
       new Uint8Array(10),
       'application/octet-stream',
     );
-    await writeChampion(s3, bucket, v3);
+    await modelRegistry(s3, bucket).promote(v3);
     await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: v3 }));
     await new Promise((resolve) => setTimeout(resolve, 1500));
     const r = await post('/predict', { abv: 6, target_og: 1060 });

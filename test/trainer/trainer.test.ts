@@ -7,19 +7,13 @@ import { s3Client } from '../../lib/aws.js';
 import { type CleanedRow, cleanBeer } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { loadConfig } from '../../lib/config.js';
-import { DataError } from '../../lib/features.js';
-import {
-  listModels,
-  loadModelFromS3,
-  readChampion,
-  readMetadata,
-  writeChampion,
-} from '../../lib/modelRegistry.js';
+import { DataError, NotEnoughDataError } from '../../lib/errors.js';
+import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createBlockingRedis, createRedis, MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { listObjects, putObject } from '../../lib/s3.js';
 import { loadTf } from '../../lib/tfjs.js';
-import { buildDataset, NotEnoughDataError } from '../../trainer/dataset.js';
+import { buildDataset } from '../../trainer/dataset.js';
 import { splitOf } from '../../trainer/split.js';
 import { runTraining } from '../../trainer/train.js';
 import { startWorker } from '../../trainer/worker.js';
@@ -111,8 +105,13 @@ describe('trainer', () => {
     assert.match(result.reason, /promoted: no champion yet/);
     const s3 = s3Client(stack.config);
     const bucket = stack.config.buckets.models;
-    assert.deepEqual(await readChampion(s3, bucket).then((c) => c?.version), result.version);
-    const meta = await readMetadata(s3, bucket, result.version);
+    assert.deepEqual(
+      await modelRegistry(s3, bucket)
+        .champion()
+        .then((c) => c?.version),
+      result.version,
+    );
+    const meta = await modelRegistry(s3, bucket).metadata(result.version);
     assert.ok(meta);
     for (const field of [
       'version',
@@ -177,7 +176,9 @@ describe('trainer', () => {
 
     // The artifacts load back through the S3 IO handler and predict.
     const { tf } = await loadTf();
-    const model = await loadModelFromS3(tf, s3, bucket, result.version);
+    const model = await modelRegistry(s3, bucket)
+      .loadVersion(tf, result.version)
+      .then((v) => v.model);
     assert.deepEqual(model.outputs[0]?.shape, [null, 1]);
     model.dispose();
   });
@@ -190,20 +191,23 @@ describe('trainer', () => {
       { skipped: true, reason: 'skipped: no new data', rows: 325 },
     );
     assert.equal(job?.returnvalue?.reason, 'skipped: no new data');
-    assert.equal((await listModels(s3, stack.config.buckets.models)).length, 1);
+    assert.equal((await modelRegistry(s3, stack.config.buckets.models).list()).length, 1);
   });
 
   it('a forced job on the same data trains, and does not promote a model that is not better', async () => {
     const s3 = s3Client(stack.config);
-    const champion = await readChampion(s3, stack.config.buckets.models);
+    const champion = await modelRegistry(s3, stack.config.buckets.models).champion();
     const { result } = await runJob(true);
     assert.equal(result.promoted, false);
     assert.match(result.reason, /does not beat champion/);
-    assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
-    const meta = await readMetadata(s3, stack.config.buckets.models, result.version);
+    assert.equal(
+      (await modelRegistry(s3, stack.config.buckets.models).champion())?.version,
+      champion?.version,
+    );
+    const meta = await modelRegistry(s3, stack.config.buckets.models).metadata(result.version);
     assert.equal(meta?.promoted, false);
     assert.equal(meta?.metrics.champion?.version, champion?.version);
-    assert.equal((await listModels(s3, stack.config.buckets.models)).length, 2);
+    assert.equal((await modelRegistry(s3, stack.config.buckets.models).list()).length, 2);
   });
 
   it('scores a champion trained with the old preprocessing (recipe 1) with its own, and records the comparison', async () => {
@@ -213,7 +217,7 @@ describe('trainer', () => {
     const old = tinyModel(tf, 3);
     const oldVersion = await publishModel(s3, bucket, old);
     old.dispose();
-    assert.equal((await readMetadata(s3, bucket, oldVersion))?.preprocessing.recipe, undefined);
+    assert.equal((await modelRegistry(s3, bucket).metadata(oldVersion))?.preprocessing.recipe, undefined);
     const { result } = await runJob(true);
     assert.equal(result.metrics.champion?.version, oldVersion);
     assert.ok(Number.isFinite(result.metrics.champion?.mae));
@@ -228,15 +232,20 @@ describe('trainer', () => {
   it('a champion whose metadata cannot be read fails the job with a clear reason, not a skipped comparison', async () => {
     const s3 = s3Client(stack.config);
     const bucket = stack.config.buckets.models;
-    const champion = await readChampion(s3, bucket);
+    const champion = await modelRegistry(s3, bucket).champion();
     assert.ok(champion);
     const missing = '20260101T000000000Z-0000ff';
-    await writeChampion(s3, bucket, missing);
+    await modelRegistry(s3, bucket).promote(missing);
     const gone = await runJob(true);
     assert.ok(gone.error);
-    assert.match(gone.error.message, new RegExp(`champion ${missing}: metadata.json is missing`));
+    assert.match(
+      gone.error.message,
+      new RegExp(
+        `champion ${missing} cannot be compared \\(s3://[^/]+/models/ibu/${missing}/metadata.json: missing`,
+      ),
+    );
     assert.equal(gone.job?.attemptsMade, 1, 'not retried');
-    assert.equal((await readChampion(s3, bucket))?.version, missing, 'champion.json untouched');
+    assert.equal((await modelRegistry(s3, bucket).champion())?.version, missing, 'champion.json untouched');
 
     await putObject(s3, bucket, `models/ibu/${missing}/metadata.json`, '{"version": ', 'application/json');
     const broken = await runJob(true);
@@ -244,16 +253,16 @@ describe('trainer', () => {
     assert.match(
       broken.error.message,
       new RegExp(
-        `champion ${missing}: metadata.json cannot be read \\(models/ibu/${missing}/metadata.json: not JSON`,
+        `champion ${missing} cannot be compared \\(s3://[^/]+/models/ibu/${missing}/metadata.json: not JSON`,
       ),
     );
-    assert.equal((await readChampion(s3, bucket))?.version, missing);
-    await writeChampion(s3, bucket, champion.version);
+    assert.equal((await modelRegistry(s3, bucket).champion())?.version, missing);
+    await modelRegistry(s3, bucket).promote(champion.version);
   });
 
   it('a corrupt object fails the job with a clear reason, once, and leaves the champion alone', async () => {
     const s3 = s3Client(stack.config);
-    const champion = await readChampion(s3, stack.config.buckets.models);
+    const champion = await modelRegistry(s3, stack.config.buckets.models).champion();
     // Today's partition: one the loader reads on top of the snapshot the first job compacted.
     const key = `rows/dt=${utcDay(0)}/shardId-000000000001/200-201.csv`;
     await putObject(
@@ -270,7 +279,10 @@ describe('trainer', () => {
       new RegExp(`${key}: line 2: abv: expected a finite number or null, got "strong"`),
     );
     assert.equal(job?.attemptsMade, 1, 'not retried');
-    assert.equal((await readChampion(s3, stack.config.buckets.models))?.version, champion?.version);
+    assert.equal(
+      (await modelRegistry(s3, stack.config.buckets.models).champion())?.version,
+      champion?.version,
+    );
     assert.ok(lines.some((line) => line.jobFailed === true));
   });
 

@@ -1,6 +1,17 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { deadLetterKey, legacyRowsKey, rowsFolder, rowsKey, rowsObjectAt } from './keys.js';
+import {
+  deadLetterKey,
+  dtOfRowsKey,
+  legacyRowsKey,
+  manifestKey,
+  manifestNumber,
+  rowsFolder,
+  rowsKey,
+  rowsObjectAt,
+  snapshotNumber,
+  tableKey,
+} from './cleanedKeys.js';
 
 const folder = rowsFolder('2026-11-24', 'shardId-000000000001');
 const first = '49590338271490256608559692538361571095921575989136588801';
@@ -35,5 +46,23 @@ describe('cleaned keys', () => {
       rowsObjectAt(folder, first, `rows/dt=2026-11-25/shardId-000000000001/${first}.csv`),
       undefined,
     );
+  });
+});
+
+describe('rows/ keys read back', () => {
+  it('gives the date partition of every .csv of either layout, and nothing for other keys', () => {
+    assert.equal(dtOfRowsKey(rowsKey('2026-11-24', 'shardId-1', '17')), '2026-11-24');
+    assert.equal(dtOfRowsKey(legacyRowsKey('2026-11-25', 'shardId-1', '17', '23')), '2026-11-25');
+    assert.equal(dtOfRowsKey('rows/dt=2026-11-24/shardId-1/notes.txt'), undefined);
+    assert.equal(dtOfRowsKey(deadLetterKey('2026-11-24', 'shardId-1', '5')), undefined);
+  });
+});
+
+describe('snapshot keys', () => {
+  it('zero-pads the number so keys sort numerically, and reads it back', () => {
+    assert.equal(manifestKey(12), 'snapshots/0000000012/manifest.json');
+    assert.equal(manifestNumber('snapshots/0000000012/manifest.json'), 12);
+    assert.equal(manifestNumber('snapshots/0000000012/table-ab.csv'), undefined);
+    assert.equal(snapshotNumber(tableKey(7, 'ab')), 7);
   });
 });
