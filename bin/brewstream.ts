@@ -8,7 +8,8 @@
 //   brewstream server                     the Fastify prediction server
 // This file is the composition root: the only place that picks between production code and the
 // local stand-in for it (the consumer's daemon, by KCL_DAEMON).
-import { ConfigError, loadConfig } from '../lib/config.js';
+import { loadConfig } from '../lib/config.js';
+import { ConfigError } from '../lib/errors.js';
 
 interface RoleModule {
   main(args: string[]): Promise<void>;

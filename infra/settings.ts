@@ -1,114 +1,197 @@
 // Every name and size of a deployment, read once from CDK context (cdk.json, or `-c key=value` on
 // the command line) and checked, so a bad value stops the synth with a message naming the key.
 // Defaults suit a small production deployment; cdk.json repeats them so they are easy to find.
-
-export class SettingsError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid CDK context:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'SettingsError';
-  }
-}
+import { type Static, Type } from 'typebox';
+import { ConfigError } from '../lib/errors.js';
+import { type SettingSource, settingsReader } from '../lib/settingsReader.js';
 
 /** What a construct's `node.tryGetContext` returns: typed from cdk.json, strings from `-c`. */
 export type ContextReader = (key: string) => unknown;
+
+/** cdk.json's values are typed; only `-c` gives text, and there a boolean is true or false. */
+function cdkContext(get: ContextReader): SettingSource {
+  return {
+    name: 'CDK context',
+    value: (key) => {
+      const value = get(key);
+      return value === null || value === '' ? undefined : value;
+    },
+    boolean: (text) => (text === 'true' ? true : text === 'false' ? false : undefined),
+  };
+}
 
 // The retention periods CloudWatch Logs accepts.
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly get: ContextReader) {}
-
-  private raw(key: string): unknown {
-    const value = this.get(key);
-    return value === undefined || value === null || value === '' ? undefined : value;
-  }
-
-  int(key: string, fallback: number, min: number, max: number): number {
-    const value = this.raw(key);
-    if (value === undefined) return fallback;
-    const n =
-      typeof value === 'number' ? value : typeof value === 'string' ? Number(value.trim()) : Number.NaN;
-    if (!Number.isInteger(n)) {
-      this.problems.push(`${key}: expected a whole number, got ${JSON.stringify(value)}`);
-      return fallback;
-    }
-    if (n < min || n > max) {
-      this.problems.push(`${key}: must be between ${min} and ${max}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  oneOfNumbers(key: string, fallback: number, allowed: number[]): number {
-    const n = this.int(key, fallback, Math.min(...allowed), Math.max(...allowed));
-    if (!allowed.includes(n)) {
-      this.problems.push(`${key}: must be one of ${allowed.join(', ')}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  string(key: string, fallback: string, pattern: RegExp, what: string): string {
-    const value = this.raw(key) ?? fallback;
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      this.problems.push(`${key}: ${JSON.stringify(value)} is not ${what}`);
-      return fallback;
-    }
-    return value;
-  }
-
-  optional(key: string, pattern: RegExp, what: string): string | undefined {
-    const value = this.raw(key);
-    if (value === undefined) return undefined;
-    if (typeof value !== 'string' || !pattern.test(value)) {
-      this.problems.push(`${key}: ${JSON.stringify(value)} is not ${what}`);
-      return undefined;
-    }
-    return value;
-  }
-
-  bool(key: string, fallback: boolean): boolean {
-    const value = this.raw(key);
-    if (value === undefined) return fallback;
-    if (value === true || value === 'true') return true;
-    if (value === false || value === 'false') return false;
-    this.problems.push(`${key}: expected true or false, got ${JSON.stringify(value)}`);
-    return fallback;
-  }
-}
-
 /** Fargate's valid CPU units and, for each, the memory (MiB) it allows. */
-function fargateSize(r: Reader, role: string, cpu: number, memoryMiB: number) {
-  const size = {
-    cpu: r.oneOfNumbers(`${role}Cpu`, cpu, [256, 512, 1024, 2048, 4096]),
-    memoryMiB: r.int(`${role}MemoryMiB`, memoryMiB, 512, 30_720),
+const FARGATE_MEMORY_MIB: Record<number, [number, number]> = {
+  256: [512, 2048],
+  512: [1024, 4096],
+  1024: [2048, 8192],
+  2048: [4096, 16_384],
+  4096: [8192, 30_720],
+};
+
+function FargateSize(role: string, cpu: number, memoryMiB: number) {
+  return {
+    cpu: Type.Integer({ key: `${role}Cpu`, default: cpu, enum: Object.keys(FARGATE_MEMORY_MIB).map(Number) }),
+    memoryMiB: Type.Integer({ key: `${role}MemoryMiB`, default: memoryMiB, minimum: 512, maximum: 30_720 }),
   };
-  const ranges: Record<number, [number, number]> = {
-    256: [512, 2048],
-    512: [1024, 4096],
-    1024: [2048, 8192],
-    2048: [4096, 16_384],
-    4096: [8192, 30_720],
-  };
-  const [lo, hi] = ranges[size.cpu] ?? [512, 30_720];
-  if (size.memoryMiB < lo || size.memoryMiB > hi) {
-    r.problems.push(
-      `${role}MemoryMiB: Fargate allows ${lo}-${hi} MiB with ${size.cpu} CPU units, got ${size.memoryMiB}`,
-    );
-  }
-  return size;
 }
 
 const NAME = /^[a-zA-Z][a-zA-Z0-9_.-]{0,127}$/;
 const GLUE_NAME = /^[a-z][a-z0-9_]{0,254}$/;
+const GLUE_WHAT = 'a Glue name (lowercase, digits, _)';
 const CIDR = /^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$/;
-// Short enough for every name derived from it (the Redis replication group id allows 40
-// characters), and hyphens only between letters or digits, as ElastiCache wants them.
-const STACK_NAME = /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/;
-const STACK_NAME_MAX = 30;
+
+const StackSchema = Type.Object({
+  stackName: Type.String({
+    key: 'stackName',
+    default: 'Brewstream',
+    // Short enough for every name derived from it (the Redis replication group id allows 40
+    // characters), and hyphens only between letters or digits, as ElastiCache wants them.
+    pattern: /^[A-Za-z][A-Za-z0-9]*(-[A-Za-z0-9]+)*$/,
+    maxLength: 30,
+    what: 'a stack name (letters, digits, single hyphens)',
+  }),
+});
+
+// The names without a default here take theirs from the stack name (loadSettings).
+const SettingsSchema = Type.Object({
+  streamName: Type.String({ key: 'streamName', pattern: NAME, what: 'a Kinesis stream name' }),
+  applicationName: Type.String({ key: 'kclApplicationName', pattern: NAME, what: 'a KCL application name' }),
+  glueDatabase: Type.String({ key: 'glueDatabase', pattern: GLUE_NAME, what: GLUE_WHAT }),
+  glueTable: Type.String({ key: 'glueTable', default: 'cleaned_beers', pattern: GLUE_NAME, what: GLUE_WHAT }),
+  // Stream and raw delivery. The shard count is a synth-time number, not a CloudFormation
+  // parameter, because the consumer's task count is derived from it (docs/aws.md).
+  shardCount: Type.Integer({ key: 'shardCount', default: 2, minimum: 1, maximum: 500 }),
+  streamRetentionHours: Type.Integer({
+    key: 'streamRetentionHours',
+    default: 24,
+    minimum: 24,
+    maximum: 8760,
+  }),
+  firehoseBufferSeconds: Type.Integer({
+    key: 'firehoseBufferSeconds',
+    default: 300,
+    minimum: 0,
+    maximum: 900,
+  }),
+  rawInfrequentAccessDays: Type.Integer({
+    key: 'rawInfrequentAccessDays',
+    default: 30,
+    minimum: 30,
+    maximum: 3650,
+  }),
+  rawExpirationDays: Type.Integer({ key: 'rawExpirationDays', default: 365, minimum: 31, maximum: 36_500 }),
+  // Network and cache
+  maxAzs: Type.Integer({ key: 'maxAzs', default: 2, minimum: 2, maximum: 6 }),
+  natGateways: Type.Integer({ key: 'natGateways', default: 1, minimum: 1, maximum: 6 }),
+  cacheNodeType: Type.String({
+    key: 'cacheNodeType',
+    default: 'cache.t4g.small',
+    pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
+    what: 'a cache node type',
+  }),
+  cacheReplicas: Type.Integer({ key: 'cacheReplicas', default: 1, minimum: 1, maximum: 5 }),
+  // Services (Fargate sizes in CPU units and MiB)
+  server: Type.Object({
+    ...FargateSize('server', 1024, 2048),
+    minTasks: Type.Integer({ key: 'serverMinTasks', default: 2, minimum: 1, maximum: 100 }),
+    maxTasks: Type.Integer({ key: 'serverMaxTasks', default: 6, minimum: 1, maximum: 100 }),
+    cpuTargetPercent: Type.Integer({ key: 'serverCpuTargetPercent', default: 60, minimum: 10, maximum: 90 }),
+    requestsPerTarget: Type.Integer({
+      key: 'serverRequestsPerTarget',
+      default: 3000,
+      minimum: 10,
+      maximum: 1_000_000,
+    }),
+  }),
+  consumer: Type.Object({
+    ...FargateSize('consumer', 1024, 2048),
+    shardsPerTask: Type.Integer({ key: 'consumerShardsPerTask', default: 4, minimum: 1, maximum: 64 }),
+    // Kinesis serves 5 GetRecords a second per shard to all readers together; Firehose takes
+    // one. At 400 ms the consumer takes 2.5, leaving room for a second worker during a lease
+    // hand-over.
+    pollIntervalMs: Type.Integer({
+      key: 'consumerPollIntervalMs',
+      default: 500,
+      minimum: 400,
+      maximum: 60_000,
+    }),
+  }),
+  trainer: Type.Object(FargateSize('trainer', 2048, 4096)),
+  // Producer (Lambda on an EventBridge schedule)
+  producerIntervalMinutes: Type.Integer({
+    key: 'producerIntervalMinutes',
+    default: 5,
+    minimum: 1,
+    maximum: 1440,
+  }),
+  producerBeersPerTick: Type.Integer({
+    key: 'producerBeersPerTick',
+    default: 1,
+    minimum: 1,
+    maximum: 10_000,
+  }),
+  producerSource: Type.Enum(['db', 'api'], { key: 'producerSource', default: 'db' }),
+  // Access
+  allowedCidr: Type.String({ key: 'allowedCidr', default: '0.0.0.0/0', pattern: CIDR, what: 'an IPv4 CIDR' }),
+  certificateArn: Type.Optional(
+    Type.String({ key: 'certificateArn', pattern: /^arn:aws[a-z-]*:acm:/, what: 'an ACM certificate ARN' }),
+  ),
+  predictRequiresKey: Type.Boolean({ key: 'predictRequiresKey', default: false }),
+  // Operations
+  logRetentionDays: Type.Integer({ key: 'logRetentionDays', default: 30, enum: LOG_RETENTION_DAYS }),
+  alarmEmail: Type.Optional(
+    Type.String({ key: 'alarmEmail', pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, what: 'an email address' }),
+  ),
+  consumerLagAlarmSeconds: Type.Integer({
+    key: 'consumerLagAlarmSeconds',
+    default: 60,
+    minimum: 1,
+    maximum: 604_800,
+  }),
+  deadLetterAlarmCount: Type.Integer({
+    key: 'deadLetterAlarmCount',
+    default: 1,
+    minimum: 1,
+    maximum: 1_000_000,
+  }),
+  server5xxAlarmCount: Type.Integer({
+    key: 'server5xxAlarmCount',
+    default: 10,
+    minimum: 1,
+    maximum: 1_000_000,
+  }),
+  readThrottleAlarmCount: Type.Integer({
+    key: 'readThrottleAlarmCount',
+    default: 10,
+    minimum: 1,
+    maximum: 1_000_000,
+  }),
+  rawFreshnessAlarmSeconds: Type.Integer({
+    key: 'rawFreshnessAlarmSeconds',
+    default: 1800,
+    minimum: 60,
+    maximum: 86_400,
+  }),
+  cacheMemoryAlarmPercent: Type.Integer({
+    key: 'cacheMemoryAlarmPercent',
+    default: 80,
+    minimum: 10,
+    maximum: 100,
+  }),
+});
+
+/** What is read, and what follows from it: the cache's id and the consumer's task count. */
+export type Settings = Static<typeof StackSchema> &
+  Static<typeof SettingsSchema> & { cacheId: string; consumer: { tasks: number } };
+
+const stackReader = settingsReader(StackSchema);
+const reader = settingsReader(SettingsSchema);
 
 /**
  * What one consumer task holds: Amazon's MultiLangDaemon (a JVM; an allowance) plus one Node
@@ -134,117 +217,65 @@ export function defaultNames(stackName: string) {
   };
 }
 
-function read(get: ContextReader) {
-  const r = new Reader(get);
-  const stackName = r.string(
-    'stackName',
-    'Brewstream',
-    STACK_NAME,
-    'a stack name (letters, digits, single hyphens)',
-  );
-  if (stackName.length > STACK_NAME_MAX) {
-    r.problems.push(`stackName: at most ${STACK_NAME_MAX} characters, got ${stackName.length}`);
+/** The rules between settings, each reported on the key to change. */
+function crossChecks(settings: Settings): string[] {
+  const problems: string[] = [];
+  for (const role of ['server', 'consumer', 'trainer'] as const) {
+    const { cpu, memoryMiB } = settings[role];
+    const [lo, hi] = FARGATE_MEMORY_MIB[cpu] ?? [512, 30_720];
+    if (memoryMiB < lo || memoryMiB > hi) {
+      problems.push(
+        `${role}MemoryMiB: Fargate allows ${lo}-${hi} MiB with ${cpu} CPU units, got ${memoryMiB}`,
+      );
+    }
   }
-  const names = defaultNames(stackName);
-  const shardCount = r.int('shardCount', 2, 1, 500);
-  const shardsPerTask = r.int('consumerShardsPerTask', 4, 1, 64);
-  const settings = {
-    stackName,
-    // Names (see defaultNames)
-    streamName: r.string('streamName', names.streamName, NAME, 'a Kinesis stream name'),
-    applicationName: r.string('kclApplicationName', names.applicationName, NAME, 'a KCL application name'),
-    glueDatabase: r.string(
-      'glueDatabase',
-      names.glueDatabase,
-      GLUE_NAME,
-      'a Glue name (lowercase, digits, _)',
-    ),
-    glueTable: r.string('glueTable', 'cleaned_beers', GLUE_NAME, 'a Glue name (lowercase, digits, _)'),
-    cacheId: names.cacheId,
-    // Stream and raw delivery. The shard count is a synth-time number, not a CloudFormation
-    // parameter, because the consumer's task count is derived from it (docs/aws.md).
-    shardCount,
-    streamRetentionHours: r.int('streamRetentionHours', 24, 24, 8760),
-    firehoseBufferSeconds: r.int('firehoseBufferSeconds', 300, 0, 900),
-    rawInfrequentAccessDays: r.int('rawInfrequentAccessDays', 30, 30, 3650),
-    rawExpirationDays: r.int('rawExpirationDays', 365, 31, 36_500),
-    // Network and cache
-    maxAzs: r.int('maxAzs', 2, 2, 6),
-    natGateways: r.int('natGateways', 1, 1, 6),
-    cacheNodeType: r.string(
-      'cacheNodeType',
-      'cache.t4g.small',
-      /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
-      'a cache node type',
-    ),
-    cacheReplicas: r.int('cacheReplicas', 1, 1, 5),
-    // Services (Fargate sizes in CPU units and MiB)
-    server: {
-      ...fargateSize(r, 'server', 1024, 2048),
-      minTasks: r.int('serverMinTasks', 2, 1, 100),
-      maxTasks: r.int('serverMaxTasks', 6, 1, 100),
-      cpuTargetPercent: r.int('serverCpuTargetPercent', 60, 10, 90),
-      requestsPerTarget: r.int('serverRequestsPerTarget', 3000, 10, 1_000_000),
-    },
-    consumer: {
-      ...fargateSize(r, 'consumer', 1024, 2048),
-      shardsPerTask,
-      // One task per shardsPerTask shards; each task leases at most that many (maxLeasesForWorker),
-      // so no task runs more processors than its memory was sized for (docs/aws.md).
-      tasks: Math.ceil(shardCount / shardsPerTask),
-      // Kinesis serves 5 GetRecords a second per shard to all readers together; Firehose takes
-      // one. At 400 ms the consumer takes 2.5, leaving room for a second worker during a lease
-      // hand-over.
-      pollIntervalMs: r.int('consumerPollIntervalMs', 500, 400, 60_000),
-    },
-    trainer: fargateSize(r, 'trainer', 2048, 4096),
-    // Producer (Lambda on an EventBridge schedule)
-    producerIntervalMinutes: r.int('producerIntervalMinutes', 5, 1, 1440),
-    producerBeersPerTick: r.int('producerBeersPerTick', 1, 1, 10_000),
-    producerSource: r.string('producerSource', 'db', /^(db|api)$/, 'db or api'),
-    // Access
-    allowedCidr: r.string('allowedCidr', '0.0.0.0/0', CIDR, 'an IPv4 CIDR'),
-    certificateArn: r.optional('certificateArn', /^arn:aws[a-z-]*:acm:/, 'an ACM certificate ARN'),
-    predictRequiresKey: r.bool('predictRequiresKey', false),
-    // Operations
-    logRetentionDays: r.oneOfNumbers('logRetentionDays', 30, LOG_RETENTION_DAYS),
-    alarmEmail: r.optional('alarmEmail', /^[^@\s]+@[^@\s]+\.[^@\s]+$/, 'an email address'),
-    consumerLagAlarmSeconds: r.int('consumerLagAlarmSeconds', 60, 1, 604_800),
-    deadLetterAlarmCount: r.int('deadLetterAlarmCount', 1, 1, 1_000_000),
-    server5xxAlarmCount: r.int('server5xxAlarmCount', 10, 1, 1_000_000),
-    readThrottleAlarmCount: r.int('readThrottleAlarmCount', 10, 1, 1_000_000),
-    rawFreshnessAlarmSeconds: r.int('rawFreshnessAlarmSeconds', 1800, 60, 86_400),
-    cacheMemoryAlarmPercent: r.int('cacheMemoryAlarmPercent', 80, 10, 100),
-  };
+  const { shardsPerTask, memoryMiB } = settings.consumer;
   const needed = CONSUMER_JVM_MIB + shardsPerTask * CONSUMER_PROCESSOR_MIB;
-  if (settings.consumer.memoryMiB < needed) {
-    r.problems.push(
-      `consumerShardsPerTask: ${shardsPerTask} shards need ${needed} MiB per task (${CONSUMER_JVM_MIB} for the daemon, ${CONSUMER_PROCESSOR_MIB} per processor), consumerMemoryMiB is ${settings.consumer.memoryMiB}`,
+  if (memoryMiB < needed) {
+    problems.push(
+      `consumerShardsPerTask: ${shardsPerTask} shards need ${needed} MiB per task (${CONSUMER_JVM_MIB} for the daemon, ${CONSUMER_PROCESSOR_MIB} per processor), consumerMemoryMiB is ${memoryMiB}`,
     );
   }
   if (settings.rawFreshnessAlarmSeconds <= settings.firehoseBufferSeconds) {
-    r.problems.push(
+    problems.push(
       `rawFreshnessAlarmSeconds: must exceed firehoseBufferSeconds (${settings.firehoseBufferSeconds}), got ${settings.rawFreshnessAlarmSeconds}`,
     );
   }
   if (settings.server.maxTasks < settings.server.minTasks) {
-    r.problems.push(
+    problems.push(
       `serverMaxTasks: must be at least serverMinTasks (${settings.server.minTasks}), got ${settings.server.maxTasks}`,
     );
   }
   if (settings.rawExpirationDays <= settings.rawInfrequentAccessDays) {
-    r.problems.push(
+    problems.push(
       `rawExpirationDays: must be after rawInfrequentAccessDays (${settings.rawInfrequentAccessDays}), got ${settings.rawExpirationDays}`,
     );
   }
-  return { settings, problems: r.problems };
+  return problems;
 }
 
-export type Settings = ReturnType<typeof read>['settings'];
-
-/** Reads and checks every setting; throws one SettingsError naming each bad key. */
+/** Reads and checks every setting; throws one ConfigError naming each bad key. */
 export function loadSettings(get: ContextReader): Settings {
-  const { settings, problems } = read(get);
-  if (problems.length > 0) throw new SettingsError(problems);
+  const source = cdkContext(get);
+  const stack = stackReader.read(source);
+  const names = defaultNames(stack.value.stackName);
+  const read = reader.read(source, {
+    streamName: names.streamName,
+    kclApplicationName: names.applicationName,
+    glueDatabase: names.glueDatabase,
+  });
+  const settings: Settings = {
+    ...stack.value,
+    ...read.value,
+    cacheId: names.cacheId,
+    consumer: {
+      ...read.value.consumer,
+      // One task per shardsPerTask shards; each task leases at most that many (maxLeasesForWorker),
+      // so no task runs more processors than its memory was sized for (docs/aws.md).
+      tasks: Math.ceil(read.value.shardCount / read.value.consumer.shardsPerTask),
+    },
+  };
+  const problems = [...stack.problems, ...read.problems, ...crossChecks(settings)];
+  if (problems.length > 0) throw new ConfigError(problems, source.name);
   return settings;
 }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { ConfigError, loadConfig } from './config.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './errors.js';
 
 describe('loadConfig', () => {
   it('gives the local defaults when nothing is set', () => {

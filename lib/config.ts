@@ -1,122 +1,156 @@
 // Every setting comes from an environment variable, is parsed and validated once, and a bad
 // value stops the process with one message that names each bad variable and what is wrong.
 // Roles read the sections they need; defaults suit `npm start` on one machine.
-
-export class ConfigError extends Error {
-  constructor(readonly problems: string[]) {
-    super(`invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
-    this.name = 'ConfigError';
-  }
-}
+import { type Static, Type } from 'typebox';
+import { ConfigError } from './errors.js';
+import { type SettingSource, settingsReader } from './settingsReader.js';
 
 type Env = Record<string, string | undefined>;
 
-function isOneOf<T extends string>(allowed: readonly T[], value: string): value is T {
-  return allowed.some((option) => option === value);
+const BOOLEANS = new Map([
+  ...['1', 'true', 'yes', 'on'].map((word) => [word, true] as const),
+  ...['0', 'false', 'no', 'off'].map((word) => [word, false] as const),
+]);
+
+/** Variables are text, trimmed; a blank one is unset. */
+function environment(env: Env) {
+  return {
+    name: 'configuration',
+    value: (key: string) => env[key]?.trim() || undefined,
+    boolean: (text: string) => BOOLEANS.get(text.toLowerCase()),
+  } satisfies SettingSource;
 }
 
-/** Collects problems while reading variables so all of them are reported at once. */
-class Reader {
-  readonly problems: string[] = [];
-  constructor(private readonly env: Env) {}
-
-  private raw(name: string): string | undefined {
-    const value = this.env[name];
-    return value === undefined || value.trim() === '' ? undefined : value.trim();
-  }
-
-  string(name: string, fallback: string): string {
-    return this.raw(name) ?? fallback;
-  }
-
-  optionalString(name: string): string | undefined {
-    return this.raw(name);
-  }
-
-  int(name: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!/^-?\d+$/.test(value)) {
-      this.problems.push(`${name}: expected a whole number, got "${value}"`);
-      return fallback;
-    }
-    const n = Number(value);
-    if (n < min || n > max) {
-      this.problems.push(`${name}: must be between ${min} and ${max}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  number(name: string, fallback: number, min: number, max = Number.MAX_VALUE): number {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    const n = Number(value);
-    if (!Number.isFinite(n)) {
-      this.problems.push(`${name}: expected a number, got "${value}"`);
-      return fallback;
-    }
-    if (n < min || n > max) {
-      this.problems.push(`${name}: must be between ${min} and ${max}, got ${n}`);
-      return fallback;
-    }
-    return n;
-  }
-
-  bool(name: string, fallback: boolean): boolean {
-    const value = this.raw(name)?.toLowerCase();
-    if (value === undefined) return fallback;
-    if (['1', 'true', 'yes', 'on'].includes(value)) return true;
-    if (['0', 'false', 'no', 'off'].includes(value)) return false;
-    this.problems.push(`${name}: expected true or false, got "${value}"`);
-    return fallback;
-  }
-
-  oneOf<T extends string>(name: string, fallback: T, allowed: readonly T[]): T {
-    const value = this.raw(name);
-    if (value === undefined) return fallback;
-    if (!isOneOf(allowed, value)) {
-      this.problems.push(`${name}: must be one of ${allowed.join(', ')}, got "${value}"`);
-      return fallback;
-    }
-    return value;
-  }
-
-  url(name: string, fallback: string | undefined, protocols: string[]): string | undefined {
-    const value = this.raw(name) ?? fallback;
-    if (value === undefined) return undefined;
-    try {
-      const parsed = new URL(value);
-      if (!protocols.includes(parsed.protocol)) {
-        this.problems.push(`${name}: protocol must be ${protocols.join(' or ')}, got "${parsed.protocol}"`);
-      }
-      return value;
-    } catch {
-      this.problems.push(`${name}: not a valid URL: "${value}"`);
-      return fallback;
-    }
-  }
-
-  list(name: string): string[] {
-    const value = this.raw(name);
-    if (value === undefined) return [];
-    return value
-      .split(',')
-      .map((item) => item.trim())
-      .filter((item) => item.length > 0);
-  }
-
-  bucket(name: string, fallback: string): string {
-    const value = this.string(name, fallback);
-    // S3's own naming rule; a bad name would otherwise surface as an opaque SDK error later.
-    if (!/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(value)) {
-      this.problems.push(
-        `${name}: "${value}" is not a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)`,
-      );
-    }
-    return value;
-  }
+/** A URL with one of `protocols`, refused here rather than by a client that fails later. */
+function Url(key: string, protocols: string[], fallback?: string) {
+  return Type.Refine(
+    Type.Refine(
+      Type.String({ key, default: fallback }),
+      (value) => URL.canParse(value),
+      (value) => `not a valid URL: ${JSON.stringify(value)}`,
+    ),
+    (value) => !URL.canParse(value) || protocols.includes(new URL(value).protocol),
+    (value) => `protocol must be ${protocols.join(' or ')}, got "${new URL(value).protocol}"`,
+  );
 }
+
+const HTTP = ['http:', 'https:'];
+
+// S3's own naming rule; a bad name would otherwise surface as an opaque SDK error later.
+function Bucket(key: string, fallback: string) {
+  return Type.String({
+    key,
+    default: fallback,
+    pattern: /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/,
+    what: 'a valid S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)',
+  });
+}
+
+function Port(key: string, fallback: number) {
+  return Type.Integer({ key, default: fallback, minimum: 0, maximum: 65535 });
+}
+
+const ConfigSchema = Type.Object({
+  logLevel: Type.Enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'], {
+    key: 'LOG_LEVEL',
+    default: 'info',
+  }),
+  aws: Type.Object({
+    // Its default is AWS_DEFAULT_REGION, as for the SDK (see loadConfig).
+    region: Type.String({ key: 'AWS_REGION', default: 'us-east-1' }),
+    // Read by the SDK itself; kept here only so clients can tell a local stand-in is in use.
+    kinesisEndpoint: Type.Optional(Url('AWS_ENDPOINT_URL_KINESIS', HTTP)),
+    s3Endpoint: Type.Optional(Url('AWS_ENDPOINT_URL_S3', HTTP)),
+  }),
+  streamName: Type.String({ key: 'STREAM_NAME', default: 'beers' }),
+  buckets: Type.Object({
+    raw: Bucket('RAW_BUCKET', 'raw'),
+    cleaned: Bucket('CLEANED_BUCKET', 'cleaned'),
+    models: Bucket('MODELS_BUCKET', 'models'),
+  }),
+  // REDIS_PASSWORD, when set, is merged into it (see loadConfig).
+  redisUrl: Url('REDIS_URL', ['redis:', 'rediss:'], 'redis://127.0.0.1:6379'),
+  // BullMQ's key prefix; tests give each run its own so they can share one Redis.
+  queuePrefix: Type.String({ key: 'QUEUE_PREFIX', default: 'bull' }),
+  local: Type.Object({
+    dataDir: Type.String({ key: 'LOCAL_DATA_DIR', default: '.brewstream' }),
+    shardCount: Type.Integer({ key: 'SHARD_COUNT', default: 2, minimum: 1, maximum: 64 }),
+    kinesisPort: Port('KINESIS_PORT', 4567),
+    s3Port: Port('S3_PORT', 4569),
+  }),
+  producer: Type.Object({
+    source: Type.Enum(['db', 'api'], { key: 'PUNK_SOURCE', default: 'db' }),
+    apiUrl: Url('PUNK_API_URL', HTTP, 'https://api.punkapi.com/v2/beers/random'),
+    intervalS: Type.Number({ key: 'PRODUCER_INTERVAL_S', default: 300, minimum: 0.1 }),
+    beersPerTick: Type.Integer({ key: 'PRODUCER_BEERS_PER_TICK', default: 1, minimum: 1, maximum: 10_000 }),
+    maxAttempts: Type.Integer({ key: 'PRODUCER_MAX_ATTEMPTS', default: 8, minimum: 1, maximum: 100 }),
+    baseBackoffMs: Type.Integer({
+      key: 'PRODUCER_BASE_BACKOFF_MS',
+      default: 100,
+      minimum: 1,
+      maximum: 60_000,
+    }),
+  }),
+  consumer: Type.Object({
+    applicationName: Type.String({ key: 'KCL_APPLICATION_NAME', default: 'brewstream-cleaned' }),
+    batchMaxRecords: Type.Integer({
+      key: 'BATCH_MAX_RECORDS',
+      default: 10_000,
+      minimum: 1,
+      maximum: 1_000_000,
+    }),
+    batchMaxBytes: Type.Integer({
+      key: 'BATCH_MAX_BYTES',
+      default: 16 * 1024 * 1024,
+      minimum: 1024,
+      maximum: 1024 * 1024 * 1024,
+    }),
+    batchMaxAgeMs: Type.Integer({ key: 'BATCH_MAX_AGE_MS', default: 1000, minimum: 1, maximum: 3_600_000 }),
+    maxRecordBytes: Type.Integer({
+      key: 'MAX_RECORD_BYTES',
+      default: 256 * 1024,
+      minimum: 64,
+      maximum: 1024 * 1024,
+    }),
+    pollIntervalMs: Type.Integer({ key: 'KCL_POLL_INTERVAL_MS', default: 200, minimum: 10, maximum: 60_000 }),
+    maxRecordsPerPoll: Type.Integer({ key: 'KCL_MAX_RECORDS', default: 10_000, minimum: 1, maximum: 10_000 }),
+    // Amazon's daemon only (maxLeasesForWorker); KCL's own default is no limit.
+    maxLeasesPerWorker: Type.Integer({
+      key: 'KCL_MAX_LEASES_PER_WORKER',
+      default: 2_147_483_647,
+      minimum: 1,
+      maximum: 2_147_483_647,
+    }),
+    // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon, java run by consumers/amazon (AWS).
+    daemon: Type.Enum(['local', 'amazon'], { key: 'KCL_DAEMON', default: 'local' }),
+    processorCommand: Type.Optional(Type.String({ key: 'KCL_PROCESSOR_COMMAND' })),
+    leaseTtlMs: Type.Integer({ key: 'KCL_LEASE_TTL_MS', default: 10_000, minimum: 500, maximum: 600_000 }),
+    shardSyncMs: Type.Integer({ key: 'KCL_SHARD_SYNC_MS', default: 5000, minimum: 50, maximum: 600_000 }),
+  }),
+  trainer: Type.Object({
+    seed: Type.Integer({ key: 'TRAIN_SEED', default: 42, minimum: 0 }),
+    maxEpochs: Type.Integer({ key: 'TRAIN_MAX_EPOCHS', default: 300, minimum: 1, maximum: 100_000 }),
+    patience: Type.Integer({ key: 'TRAIN_PATIENCE', default: 30, minimum: 1, maximum: 100_000 }),
+    scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
+    backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
+  }),
+  server: Type.Object({
+    host: Type.String({ key: 'HOST', default: '127.0.0.1' }),
+    port: Port('PORT', 3000),
+    apiKeys: Type.Array(Type.String(), { key: 'API_KEYS', default: [] }),
+    predictRequiresKey: Type.Boolean({ key: 'PREDICT_REQUIRES_KEY', default: false }),
+    predictBatchMax: Type.Integer({ key: 'PREDICT_BATCH_MAX', default: 256, minimum: 1, maximum: 100_000 }),
+    rateLimitPerMinute: Type.Integer({ key: 'RATE_LIMIT_PER_MINUTE', default: 600_000, minimum: 1 }),
+    // Proxies in front of the server whose X-Forwarded-For entry is believed (1 behind the ALB);
+    // 0 trusts none, so a client cannot name its own address.
+    trustProxy: Type.Integer({ key: 'TRUST_PROXY', default: 0, minimum: 0, maximum: 10 }),
+    championPollMs: Type.Integer({ key: 'CHAMPION_POLL_MS', default: 30_000, minimum: 100 }),
+  }),
+});
+
+export type Config = Static<typeof ConfigSchema>;
+
+const reader = settingsReader(ConfigSchema);
 
 /**
  * On AWS the Redis AUTH token comes from Secrets Manager as its own variable (ECS injects secrets
@@ -129,86 +163,10 @@ function withPassword(url: string, password: string | undefined): string {
   return parsed.toString();
 }
 
-function read(env: Env) {
-  const r = new Reader(env);
-  const config = {
-    logLevel: r.oneOf('LOG_LEVEL', 'info', ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
-    aws: {
-      region: r.string('AWS_REGION', env.AWS_DEFAULT_REGION ?? 'us-east-1'),
-      // Read by the SDK itself; kept here only so clients can tell a local stand-in is in use.
-      kinesisEndpoint: r.url('AWS_ENDPOINT_URL_KINESIS', undefined, ['http:', 'https:']),
-      s3Endpoint: r.url('AWS_ENDPOINT_URL_S3', undefined, ['http:', 'https:']),
-    },
-    streamName: r.string('STREAM_NAME', 'beers'),
-    buckets: {
-      raw: r.bucket('RAW_BUCKET', 'raw'),
-      cleaned: r.bucket('CLEANED_BUCKET', 'cleaned'),
-      models: r.bucket('MODELS_BUCKET', 'models'),
-    },
-    redisUrl: withPassword(
-      r.url('REDIS_URL', 'redis://127.0.0.1:6379', ['redis:', 'rediss:']) as string,
-      r.optionalString('REDIS_PASSWORD'),
-    ),
-    // BullMQ's key prefix; tests give each run its own so they can share one Redis.
-    queuePrefix: r.string('QUEUE_PREFIX', 'bull'),
-    local: {
-      dataDir: r.string('LOCAL_DATA_DIR', '.brewstream'),
-      shardCount: r.int('SHARD_COUNT', 2, 1, 64),
-      kinesisPort: r.int('KINESIS_PORT', 4567, 0, 65535),
-      s3Port: r.int('S3_PORT', 4569, 0, 65535),
-    },
-    producer: {
-      source: r.oneOf('PUNK_SOURCE', 'db', ['db', 'api']),
-      apiUrl: r.url('PUNK_API_URL', 'https://api.punkapi.com/v2/beers/random', ['http:', 'https:']) as string,
-      intervalS: r.number('PRODUCER_INTERVAL_S', 300, 0.1),
-      beersPerTick: r.int('PRODUCER_BEERS_PER_TICK', 1, 1, 10_000),
-      maxAttempts: r.int('PRODUCER_MAX_ATTEMPTS', 8, 1, 100),
-      baseBackoffMs: r.int('PRODUCER_BASE_BACKOFF_MS', 100, 1, 60_000),
-    },
-    consumer: {
-      applicationName: r.string('KCL_APPLICATION_NAME', 'brewstream-cleaned'),
-      batchMaxRecords: r.int('BATCH_MAX_RECORDS', 10_000, 1, 1_000_000),
-      batchMaxBytes: r.int('BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
-      batchMaxAgeMs: r.int('BATCH_MAX_AGE_MS', 1000, 1, 3_600_000),
-      maxRecordBytes: r.int('MAX_RECORD_BYTES', 256 * 1024, 64, 1024 * 1024),
-      pollIntervalMs: r.int('KCL_POLL_INTERVAL_MS', 200, 10, 60_000),
-      maxRecordsPerPoll: r.int('KCL_MAX_RECORDS', 10_000, 1, 10_000),
-      // Amazon's daemon only (maxLeasesForWorker); KCL's own default is no limit.
-      maxLeasesPerWorker: r.int('KCL_MAX_LEASES_PER_WORKER', 2_147_483_647, 1, 2_147_483_647),
-      // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon, java run by consumers/amazon (AWS).
-      daemon: r.oneOf('KCL_DAEMON', 'local', ['local', 'amazon']),
-      processorCommand: r.optionalString('KCL_PROCESSOR_COMMAND'),
-      leaseTtlMs: r.int('KCL_LEASE_TTL_MS', 10_000, 500, 600_000),
-      shardSyncMs: r.int('KCL_SHARD_SYNC_MS', 5000, 50, 600_000),
-    },
-    trainer: {
-      seed: r.int('TRAIN_SEED', 42, 0),
-      maxEpochs: r.int('TRAIN_MAX_EPOCHS', 300, 1, 100_000),
-      patience: r.int('TRAIN_PATIENCE', 30, 1, 100_000),
-      scheduleEvery: r.optionalString('RETRAIN_SCHEDULE'),
-      backend: r.oneOf('TFJS_BACKEND', 'auto', ['auto', 'tensorflow', 'wasm', 'cpu']),
-    },
-    server: {
-      host: r.string('HOST', '127.0.0.1'),
-      port: r.int('PORT', 3000, 0, 65535),
-      apiKeys: r.list('API_KEYS'),
-      predictRequiresKey: r.bool('PREDICT_REQUIRES_KEY', false),
-      predictBatchMax: r.int('PREDICT_BATCH_MAX', 256, 1, 100_000),
-      rateLimitPerMinute: r.int('RATE_LIMIT_PER_MINUTE', 600_000, 1),
-      // Proxies in front of the server whose X-Forwarded-For entry is believed (1 behind the ALB);
-      // 0 trusts none, so a client cannot name its own address.
-      trustProxy: r.int('TRUST_PROXY', 0, 0, 10),
-      championPollMs: r.int('CHAMPION_POLL_MS', 30_000, 100),
-    },
-  };
-  return { config, problems: r.problems };
-}
-
-export type Config = ReturnType<typeof read>['config'];
-
 /** Reads and validates every setting; throws one ConfigError listing all bad variables. */
 export function loadConfig(env: Env = process.env): Config {
-  const { config, problems } = read(env);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return Object.freeze(config);
+  const source = environment(env);
+  const { value, problems } = reader.read(source, { AWS_REGION: source.value('AWS_DEFAULT_REGION') });
+  if (problems.length > 0) throw new ConfigError(problems, source.name);
+  return Object.freeze({ ...value, redisUrl: withPassword(value.redisUrl, source.value('REDIS_PASSWORD')) });
 }

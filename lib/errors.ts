@@ -25,6 +25,16 @@ export abstract class TransientError extends BrewstreamError {
   readonly retriable = true;
 }
 
+/** Settings that cannot be used; `problems` names each bad one and what is wrong. */
+export class ConfigError extends PermanentError {
+  constructor(
+    readonly problems: string[],
+    source = 'configuration',
+  ) {
+    super(`invalid ${source}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  }
+}
+
 /** Training data that cannot be trained on (an all-null feature, no target at all). */
 export class DataError extends PermanentError {}
 

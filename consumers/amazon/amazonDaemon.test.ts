@@ -6,7 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wr
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError } from '../../lib/config.js';
+import { ConfigError } from '../../lib/errors.js';
 import {
   daemonArgs,
   jarsBuiltWith,

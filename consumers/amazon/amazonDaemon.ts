@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { ConfigError } from '../../lib/config.js';
+import { ConfigError } from '../../lib/errors.js';
 
 const MAIN_CLASS = 'software.amazon.kinesis.multilang.MultiLangDaemon';
 
