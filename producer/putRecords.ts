@@ -5,7 +5,7 @@
 // KMS key refused) is not retried. A record still failing is logged with its partition key (the
 // beer id) and counted: never dropped silently.
 import { type KinesisClient, PutRecordsCommand } from '@aws-sdk/client-kinesis';
-import { isRetryable } from '../lib/errors.js';
+import { isRetryable, TransientError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { retry } from '../lib/retry.js';
 import {
@@ -40,8 +40,7 @@ export interface PutOutcome {
 const BACKOFF_CAP_MS = 20_000;
 
 /** Some entries of a call failed with errors worth another attempt. */
-class EntriesFailed extends Error {
-  override name = 'EntriesFailed';
+class EntriesFailed extends TransientError {
   constructor(readonly entries: FailedEntry[]) {
     super(`${entries.length} record(s) failed, first: ${entries[0]?.error}`);
   }
@@ -100,7 +99,7 @@ export async function putAll(
           signal: options.signal,
           sleep: options.sleep,
           // Entries failing, or the whole call failing for a reason worth another try (throttled, 5xx, network).
-          retryable: (error) => error instanceof EntriesFailed || isRetryable(error),
+          retryable: isRetryable,
           onRetry: (error, attempt, waitMs) => {
             outcome.retried += pending.length;
             options.logger.warn(

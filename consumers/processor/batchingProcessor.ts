@@ -7,6 +7,7 @@
 // named by its first record and created only if absent; whoever comes second ends its batch where
 // the existing object ends and takes that object as its write.
 import type { Checkpointer, KclRecord, RecordProcessor } from 'aws-kcl';
+import { BrewstreamError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { type Policy, retry } from '../../lib/retry.js';
 import { type Bounds, type Buffered, cut, due } from './batch.js';
@@ -51,18 +52,19 @@ export const CHECKPOINT_RETRY: Policy = { attempts: 8, baseMs: 100, capMs: 5000 
 /** Checkpoint errors that retrying cannot fix: the shard is no longer ours, or the request is wrong. */
 const FATAL_CHECKPOINT_ERRORS = ['ShutdownException', 'InvalidStateException'];
 
-class CheckpointRefused extends Error {
-  override name = 'CheckpointRefused';
+/** The daemon refused a checkpoint; retriable unless the shard is no longer ours or the request is wrong. */
+class CheckpointRefused extends BrewstreamError {
+  readonly retriable: boolean;
   constructor(
     readonly sequenceNumber: string | null,
     readonly reason: string,
   ) {
     super(`checkpoint at ${sequenceNumber ?? 'shard end'} refused: ${reason}`);
+    this.retriable = !FATAL_CHECKPOINT_ERRORS.some((fatal) => reason.includes(fatal));
   }
 }
-const checkpointRetryable = (error: unknown) =>
-  error instanceof CheckpointRefused &&
-  !FATAL_CHECKPOINT_ERRORS.some((fatal) => error.reason.includes(fatal));
+// Only a refusal is retried: anything else thrown around a checkpoint is a bug of ours.
+const checkpointRetryable = (error: unknown) => error instanceof CheckpointRefused && error.retriable;
 
 export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): RecordProcessor {
   const { bounds, logger } = options;

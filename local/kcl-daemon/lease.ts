@@ -4,7 +4,7 @@
 // expired during an outage and that nobody else took is taken back, not given up.
 // Key: kcl:<applicationName>:<streamName>:lease
 import type { Redis } from 'ioredis';
-import { isRetryable } from '../../lib/errors.js';
+import { isRetryable, TransientError } from '../../lib/errors.js';
 import { type Policy, retry } from '../../lib/retry.js';
 
 export const leaseKey = (application: string, stream: string) => `kcl:${application}:${stream}:lease`;
@@ -25,9 +25,8 @@ export interface Lease {
   release(): Promise<void>;
 }
 
-class LeaseHeld extends Error {
-  override name = 'LeaseHeld';
-}
+/** Another daemon holds the lease: worth waiting for only while a dead owner's lease could expire. */
+class LeaseHeld extends TransientError {}
 
 export async function acquireLease(
   redis: Redis,

@@ -3,6 +3,7 @@
 // As with Amazon's daemon, a checkpoint request is read only while an action awaits its status.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { PermanentError, TransientError } from '../../lib/errors.js';
 import { isRecord } from '../../lib/guards.js';
 
 export interface Message {
@@ -22,11 +23,11 @@ export interface ProcessorChild {
   exited: Promise<void>;
 }
 
-export class ProcessorExited extends Error {}
+/** The processor exited while the daemon was talking to it: restarted from its checkpoint. */
+export class ProcessorExited extends TransientError {}
 
 /** The processor command could not be started at all (ENOENT, EACCES...): restarting will not help. */
-export class ProcessorSpawnFailed extends ProcessorExited {
-  override name = 'ProcessorSpawnFailed';
+export class ProcessorSpawnFailed extends PermanentError {
   constructor(command: string, cause: Error) {
     super(`cannot start the processor ${command}: ${cause.message}`, { cause });
   }

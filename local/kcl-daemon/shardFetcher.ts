@@ -10,7 +10,7 @@ import {
   GetShardIteratorCommand,
   type KinesisClient,
 } from '@aws-sdk/client-kinesis';
-import { isAbort } from '../../lib/errors.js';
+import { isAbort, PermanentError } from '../../lib/errors.js';
 import { type Policy, retry } from '../../lib/retry.js';
 
 export interface Page {
@@ -30,9 +30,7 @@ const THROTTLED = [
 export const FETCH_RETRY: Policy = { attempts: Number.POSITIVE_INFINITY, baseMs: 100, capMs: 5000 };
 
 /** A read failed in a way retrying cannot fix. */
-export class FetchFailed extends Error {
-  override name = 'FetchFailed';
-}
+export class FetchFailed extends PermanentError {}
 
 export interface ShardFetcher {
   /** The next page; rejects with an AbortError when the signal aborts, FetchFailed on a fatal error. */

@@ -6,11 +6,11 @@
 // restarting cannot fix (a processor command that does not start, Kinesis refusing access) ends
 // the runner: its `done` rejects with that error.
 import type { _Record, KinesisClient } from '@aws-sdk/client-kinesis';
-import { isAbort } from '../../lib/errors.js';
+import { BrewstreamError, isAbort, TransientError } from '../../lib/errors.js';
 import type { Logger } from '../../lib/logger.js';
 import { type Policy, retry } from '../../lib/retry.js';
 import { type CheckpointStore, SHARD_END } from './checkpointStore.js';
-import { type ProcessorChild, ProcessorSpawnFailed, spawnProcessor } from './processorChild.js';
+import { type ProcessorChild, spawnProcessor } from './processorChild.js';
 import { FetchFailed, type Page, shardFetcher } from './shardFetcher.js';
 
 export interface RunnerContext {
@@ -49,9 +49,7 @@ export function toKclRecord(record: _Record) {
 /** Processor restarts: as often as needed, waits up to 0.1, 0.2, ... 5 s between them. */
 export const RESTART_RETRY: Policy = { attempts: Number.POSITIVE_INFINITY, baseMs: 100, capMs: 5000 };
 
-class Crashed extends Error {
-  override name = 'Crashed';
-}
+class Crashed extends TransientError {}
 
 export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
   const log = ctx.logger.child({ shardId });
@@ -156,7 +154,8 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
     } catch (error) {
       processor.kill();
       await processor.exited;
-      if (error instanceof ProcessorSpawnFailed || error instanceof FetchFailed) throw error;
+      // What restarting cannot mend (a command that does not start, a read refused for good) ends the runner.
+      if (error instanceof BrewstreamError && !error.retriable) throw error;
       if (stopping) return 'stopped';
       log.warn({ err: error, pid: processor.pid }, 'processor died; restarting from the checkpoint');
       return 'crashed';
@@ -168,7 +167,7 @@ export function runShard(ctx: RunnerContext, shardId: string): ShardRunner {
       return await retry(
         async () => {
           const result = await runOnce();
-          if (result === 'crashed') throw new Crashed();
+          if (result === 'crashed') throw new Crashed(`the processor of ${shardId} died`);
           return result;
         },
         {
