@@ -15,9 +15,9 @@ import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
-import { until } from '../support/buckets.js';
 import { noRedisServer, type PrivateRedis, privateRedis } from '../support/redisServer.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import { publishModel, tinyModel } from './models.js';
 
 const KEY = 'redis-down-key';

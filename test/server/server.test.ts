@@ -12,9 +12,9 @@ import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
 import { buildApp } from '../../server/app.js';
-import { until } from '../support/buckets.js';
 import { listenLocal } from '../support/listen.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import { expectedIbu, publishModel, tinyModel } from './models.js';
 
 const KEY = 'test-key-0123456789';
