@@ -37,30 +37,20 @@ export async function waitAtMost<T>(
   return (await poll(probe, ok, timeoutMs, intervalMs)).value;
 }
 
-/** As waitAtMost, but fails, naming `what`, when `ok` never held. A probe that throws ends the wait. */
-export async function waitFor<T, U extends T>(
+/**
+ * As waitAtMost, but fails, naming `what`, when `ok` never held. A probe that throws ends the wait.
+ * An `ok` that narrows (`(line) => line !== undefined`) narrows the answer too.
+ */
+export async function waitFor<T, U extends T = T>(
   what: What<T>,
   probe: () => Promise<T>,
-  ok: (value: T) => value is U,
-  timeoutMs?: number,
-  intervalMs?: number,
-): Promise<U>;
-export async function waitFor<T>(
-  what: What<T>,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs?: number,
-  intervalMs?: number,
-): Promise<T>;
-export async function waitFor<T>(
-  what: What<T>,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
+  ok: ((value: T) => value is U) | ((value: T) => boolean),
   timeoutMs = 60_000,
   intervalMs = 250,
-): Promise<T> {
+): Promise<U> {
   const { value, done } = await poll(probe, ok, timeoutMs, intervalMs);
-  if (done) return value;
+  // ok held of it, so it is a U whenever ok narrows to one.
+  if (done) return value as U;
   throw new Error(
     `timed out after ${timeoutMs / 1000} s waiting for ${typeof what === 'string' ? what : what(value)}`,
   );
