@@ -1,5 +1,5 @@
-// The one way a test starts the server in its own process: server/app.ts's buildApp on a free
-// loopback port, over a test stack's stand-ins and fresh names (or a stack the file already
+// The one way a test starts the server in the test's own process: server/app.ts's buildApp on a
+// free loopback port, over a test stack's stand-ins and fresh names (or a stack the file already
 // runs), with the file's own settings on top. A test that needs the real process (`brewstream
 // server` as a child) takes the same environment from serverEnv.
 import assert from 'node:assert/strict';
