@@ -2,17 +2,17 @@
 // rows (the beers resampled with ±5% noise on every value, distinct ids), the backend used, and
 // quality two ways: 5-fold cross-validation by id hash (the original figures, cv_mae_*), and
 // 5-fold cross-validation by recipe group repeated over several fold-assignment seeds, against
-// the three baselines on the same folds with bootstrap intervals (cv_grouped_*; trainer/quality.ts).
+// the three baselines on the same folds with bootstrap intervals (cv_grouped_*; bench/trainer/quality.ts).
 import beers from 'punkapi-db' with { type: 'json' };
 import { type CleanedRow, cleanBeer, NUMERIC_COLUMNS } from '../lib/beer.js';
 import { loadConfig } from '../lib/config.js';
 import { loadTf } from '../lib/tfjs.js';
-import { crossValidate, crossValidateGrouped } from '../trainer/crossValidation.js';
 import { buildDataset } from '../trainer/dataset.js';
 import { trainModel } from '../trainer/model.js';
-import { qualityReport } from '../trainer/quality.js';
 import { seededRandom } from '../trainer/rng.js';
 import { type BenchValue, report } from './report.js';
+import { crossValidate, crossValidateGrouped } from './trainer/crossValidation.js';
+import { qualityReport } from './trainer/quality.js';
 
 const MAX_EPOCHS = Number(process.env.TRAIN_MAX_EPOCHS ?? 300);
 const PATIENCE = Number(process.env.TRAIN_PATIENCE ?? 30);

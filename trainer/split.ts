@@ -17,9 +17,6 @@ export function splitOf(id: number): Split {
   return 'train';
 }
 
-/** Cross-validation fold (0..k-1) by the same hash. */
-export const foldOf = (id: number, k: number) => idBucket(id) % k;
-
 /**
  * The recipe group of a row: its inputs after the data fixes. Beers sharing one (nine "Hello My
  * Name Is…" at 70 IBU, the "Hammer" series) are copies of a recipe, and evaluation keeps them
@@ -29,21 +26,3 @@ export const recipeKey = (row: FeatureInput) => {
   const fixed = fixInputs(row);
   return JSON.stringify(FEATURES.map((f) => fixed[f] ?? null));
 };
-
-/** A 32-bit hash of a group and seed: it depends on nothing else, so a group keeps its fold as rows arrive. */
-export function groupHash(key: string, seed: number): number {
-  return createHash('sha256').update(`${seed}:${key}`).digest().readUInt32BE(0);
-}
-
-/**
- * Where a row goes in grouped k-fold cross-validation with `seed`: 'test' in its own fold, else
- * validation (an eighth of the groups, by a second hash, for early stopping) or training.
- */
-export function groupedSplitOf(row: FeatureInput, fold: number, k: number, seed: number): Split {
-  const key = recipeKey(row);
-  if (groupHash(key, seed) % k === fold) return 'test';
-  return groupHash(key, seed + 7919) % 8 === 0 ? 'validation' : 'train';
-}
-
-export const groupFoldOf = (row: FeatureInput, k: number, seed: number) =>
-  groupHash(recipeKey(row), seed) % k;

@@ -9,6 +9,7 @@ import { decodeCleanedCsv, encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { getObjectText, headMetadata, listObjects, putObject } from '../../lib/s3.js';
 import { kclRecord, type ScriptedProcessor, startProcessor } from '../support/multilang.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep } from '../support/wait.js';
 
 // Real Kinesis sequence numbers are 56-digit decimals; compare them as numbers, never as strings.
 const BASE = 49590338271490256608559692538361571095921575989136588800n;
@@ -129,7 +130,7 @@ describe('cleaned processor over the MultiLang protocol', () => {
       ['status'],
       'a young batch is not flushed',
     );
-    await new Promise((resolve) => setTimeout(resolve, 350));
+    await sleep(350);
     const second = await p.call({ action: 'processRecords', records: [], millisBehindLatest: 0 });
     assert.deepEqual(
       second.map((m) => [m.action, m.sequenceNumber]),

@@ -11,6 +11,7 @@ import { decodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { getObjectText, headMetadata, listObjects } from '../../lib/s3.js';
 import { type KclMessage, kclRecord, type ScriptedProcessor, startProcessor } from '../support/multilang.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep } from '../support/wait.js';
 
 const BASE = 49590338271490256608559692538361571095921575989136588800n;
 const seq = (n: number) => String(BASE + BigInt(n));
@@ -20,7 +21,6 @@ const beerRecord = (n: number) =>
   kclRecord(JSON.stringify({ id: n, name: `beer ${n}`, abv: 5, ibu: n % 90 }), seq(n), String(n));
 
 const AGE_MS = 150;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 type Mode = 'at once' | 'A first' | 'B first';
 const MODES: Mode[] = ['at once', 'A first', 'B first'];

@@ -12,9 +12,10 @@ import { getObjectText, listObjects } from '../../lib/s3.js';
 import { type Entry, toEntry } from '../../producer/batches.js';
 import { putAll } from '../../producer/putRecords.js';
 import { syntheticBeers } from '../../producer/sources.js';
-import { cleanedRows, waitFor } from '../support/buckets.js';
+import { cleanedRows } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const logFd = openSync(process.env.CRASH_LOG ?? '/dev/null', 'a');
 const brewstream = path.resolve(import.meta.dirname, '..', '..', 'bin', 'brewstream.js');
@@ -105,15 +106,15 @@ describe('crash test', () => {
         logger,
       });
       assert.equal(outcome.failed.length, 0);
-      await new Promise((resolve) => setTimeout(resolve, 40 + Math.random() * 60));
+      await sleep(40 + Math.random() * 60);
       // Kill at random moments while records flow: the daemon twice, a processor at least twice.
       if (n === 4 || n === 13) await killDaemon();
       if ((n === 8 || n === 17) && !killProcessor()) {
-        await new Promise((resolve) => setTimeout(resolve, 500));
+        await sleep(500);
         killProcessor();
       }
     }
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await sleep(400);
     if (!killProcessor()) await killDaemon();
     assert.ok(kills.length >= 3, `killed ${kills.join(', ')}`);
 

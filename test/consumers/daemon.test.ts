@@ -12,9 +12,10 @@ import { type Daemon, startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { toEntry } from '../../producer/batches.js';
 import { putAll } from '../../producer/putRecords.js';
 import { bundledBeers } from '../../producer/sources.js';
-import { cleanedRows, rawLines, waitFor } from '../support/buckets.js';
+import { cleanedRows, rawLines } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const brewstream = path.resolve(import.meta.dirname, '..', '..', 'bin', 'brewstream.js');
 
@@ -110,7 +111,7 @@ describe('local daemon with the real processors', () => {
     const s3 = s3Client(stack.config);
     const before = await listObjects(s3, stack.config.buckets.cleaned, 'rows/');
     const again = await start('cleaned');
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     const afterRestart = await listObjects(s3, stack.config.buckets.cleaned, 'rows/');
     assert.deepEqual(
       afterRestart.map((o) => [o.key, o.lastModified.getTime()]),

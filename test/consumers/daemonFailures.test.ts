@@ -15,9 +15,12 @@ import type { CheckpointStore } from '../../local/kcl-daemon/checkpointStore.js'
 import { startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { runShard } from '../../local/kcl-daemon/shardRunner.js';
 import { capturingLogger } from '../support/capture.js';
+import { until } from '../support/wait.js';
 
 const fixture = path.resolve(import.meta.dirname, '..', 'fixtures', 'appendProcessor.js');
 const SHARD = 'shardId-000000000000';
+/** A wait inside a test, short of the test's own 30 s, so the failure names what never happened. */
+const WITHIN_TEST_MS = 25_000;
 
 type Answer = { status: number; body: object };
 const error = (status: number, type: string): Answer => ({
@@ -112,8 +115,11 @@ describe('local daemon failures', () => {
     calls.length = 0;
     const { started, lines, kinesis } = daemonWith([process.execPath, fixture, '/dev/null'], 'failing');
     const daemon = await started;
-    while (calls.filter((c) => c === 'GetShardIterator').length < 3)
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(
+      'three GetShardIterator calls',
+      async () => calls.filter((c) => c === 'GetShardIterator').length >= 3,
+      WITHIN_TEST_MS,
+    );
     await daemon.stop();
     await daemon.done;
     assert.ok(lines.some((line) => line.msg === 'GetRecords backing off'));
@@ -160,8 +166,11 @@ describe('local daemon failures', () => {
       },
       SHARD,
     );
-    while (!lines.some((line) => line.msg === 'processor started'))
-      await new Promise((resolve) => setTimeout(resolve, 50));
+    await until(
+      'the processor to start',
+      async () => lines.some((line) => line.msg === 'processor started'),
+      WITHIN_TEST_MS,
+    );
     assert.equal(failures, -1, 'read twice in vain, then once more');
     await runner.stop();
     assert.equal(await runner.done, 'stopped');

@@ -8,6 +8,7 @@ import type { Redis } from 'ioredis';
 import { createRedis, REDIS_COMMAND_TIMEOUT_MS } from '../../lib/redis.js';
 import { acquireLease, type Lease } from '../../local/kcl-daemon/lease.js';
 import { noRedisServer, type PrivateRedis, privateRedis } from '../support/redisServer.js';
+import { sleep } from '../support/wait.js';
 
 const KEY = 'kcl:lease-test:beers:lease';
 const TTL_MS = 3000;
@@ -49,7 +50,7 @@ describe('the local daemon lease', { skip: noRedisServer }, () => {
       },
     });
     // Long enough for the first claim to time out in the client while it sits in the socket.
-    await new Promise((resolve) => setTimeout(resolve, REDIS_COMMAND_TIMEOUT_MS + 500));
+    await sleep(REDIS_COMMAND_TIMEOUT_MS + 500);
     redis.resume();
     const lease = await acquiring;
     leases.push(lease);

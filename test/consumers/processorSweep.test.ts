@@ -11,6 +11,7 @@ import { decodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { getObjectText, headMetadata, listObjects } from '../../lib/s3.js';
 import { type KclMessage, kclRecord, type ScriptedProcessor, startProcessor } from '../support/multilang.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep } from '../support/wait.js';
 
 const MAX_RECORD_BYTES = 2048;
 const SHARD = 'shardId-000000000000';
@@ -68,7 +69,7 @@ describe('cleaned processor sweep over MultiLang', () => {
           return undefined;
         };
         await processor.call({ action: 'processRecords', records, millisBehindLatest: 0 }, answer);
-        await new Promise((resolve) => setTimeout(resolve, 5));
+        await sleep(5);
         // The age bound is due by now: an empty call flushes what the first one did not.
         await processor.call({ action: 'processRecords', records: [], millisBehindLatest: 0 }, answer);
         assert.equal(

@@ -12,9 +12,9 @@ import { createRedis } from '../../lib/redis.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { type Daemon, startDaemon } from '../../local/kcl-daemon/daemon.js';
 import { putAll } from '../../producer/putRecords.js';
-import { waitFor } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const fixture = path.resolve(import.meta.dirname, '..', 'fixtures', 'appendProcessor.js');
 const KEYS = 20;
@@ -74,7 +74,7 @@ describe('resharding', () => {
     };
 
     for (let round = 0; round < ROUNDS / 2; round += 1) await put(round);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const parent = 'shardId-000000000000';
     await kinesis.send(
       new SplitShardCommand({

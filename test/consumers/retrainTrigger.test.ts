@@ -7,6 +7,7 @@ import { loadConfig } from '../../lib/config.js';
 import { createRedis } from '../../lib/redis.js';
 import { retrainQueue } from '../../lib/retrainQueue.js';
 import { capturingLogger } from '../support/capture.js';
+import { sleep, until } from '../support/wait.js';
 
 const prefix = `test-trigger-${process.pid}`;
 
@@ -23,10 +24,9 @@ describe('retrain trigger', () => {
     const trigger = retrainTrigger(config, capturingLogger().logger, 100);
     trigger.newRows(3);
     const queue = retrainQueue(config, redis);
-    for (let i = 0; i < 50 && (await queue.getWaitingCount()) === 0; i += 1)
-      await new Promise((r) => setTimeout(r, 50));
+    await until('the new-data job', async () => (await queue.getWaitingCount()) > 0, 2500);
     trigger.newRows(2);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await sleep(300);
     const waiting = await queue.getWaiting();
     assert.equal(waiting.length, 1);
     assert.deepEqual(waiting[0]?.data, { reason: 'new-data', rows: 3 });
@@ -43,7 +43,7 @@ describe('retrain trigger', () => {
     trigger.newRows(7);
     trigger.newRows(5);
     assert.ok(performance.now() - started < 50, 'newRows never waits on Redis');
-    await new Promise((resolve) => setTimeout(resolve, 800));
+    await sleep(800);
     assert.equal(trigger.pending(), 12);
     assert.ok(lines.some((line) => line.msg === 'could not request a retrain; will retry'));
     await trigger.close();

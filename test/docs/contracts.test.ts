@@ -6,22 +6,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
-import type { FastifyInstance } from 'fastify';
 import { LAST_SEQUENCE_NUMBER } from '../../consumers/processor/batchingProcessor.js';
 import { CLEANED_COLUMNS } from '../../lib/beer.js';
 import { deadLetterKey, legacyRowsKey, manifestKey, rowsKey, snapshotPrefix } from '../../lib/cleanedKeys.js';
 import { registryKeys } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
-import { loadTf } from '../../lib/tfjs.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
 import { NAMESPACE_FILE, namespaceDefaults } from '../../local/namespace.js';
-import { buildApp } from '../../server/app.js';
 import { KEY_COOKIE } from '../../server/plugins/auth.js';
 import { DASHBOARD_PATH } from '../../server/plugins/dashboard.js';
 import { SCHEDULER_ID } from '../../trainer/main.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { startServer, type TestServer } from '../support/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const design = readFileSync(path.join(repo, 'docs', 'design.md'), 'utf8');
@@ -63,20 +60,16 @@ describe('docs/design.md names every contract the code defines', () => {
   });
 
   describe('HTTP routes', () => {
-    let stack: TestStack;
-    let app: FastifyInstance;
+    let server: TestServer;
     before(async () => {
-      stack = await startTestStack({ stream: false });
-      app = await buildApp({ config: stack.config, tf: (await loadTf('cpu')).tf });
-      await app.ready();
+      server = await startServer({ backend: 'cpu' });
     });
     after(async () => {
-      await app.close();
-      await stack.close();
+      await server?.close();
     });
 
     test('every route of the OpenAPI document, and the dashboard and its cookie', () => {
-      const paths = Object.keys((app.swagger() as { paths: Record<string, unknown> }).paths)
+      const paths = Object.keys((server.app.swagger() as { paths: Record<string, unknown> }).paths)
         .filter((p) => !p.startsWith(DASHBOARD_PATH) && !p.startsWith('/docs'))
         .map((p) => p.replace(/\{(\w+)\}/g, ':$1'));
       assert.ok(paths.length >= 8, `only ${paths.length} routes found`);

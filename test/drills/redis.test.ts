@@ -10,6 +10,7 @@ import { assertCensus, assertCheckpointsWritten } from '../support/census.js';
 import { produce, sampleCheckpoints, waitForIds, waitForServer, watchServer } from '../support/drillLoad.js';
 import { type DrillStack, startDrillStack } from '../support/drillStack.js';
 import { freePort } from '../support/ports.js';
+import { sleep, waitAtMost } from '../support/wait.js';
 
 const CONSUMER_ENV = {
   BATCH_MAX_AGE_MS: '300',
@@ -18,23 +19,21 @@ const CONSUMER_ENV = {
   KCL_SHARD_SYNC_MS: '1000',
 };
 const OUTAGE_MS = 10_000;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The newest event of the retrain queue (a job added, or joined to the waiting one) after `since`. */
 async function retrainRequestedSince(stack: DrillStack, since: number): Promise<string | undefined> {
   const redis = new Redis(stack.redis.url);
   try {
-    for (let i = 0; i < 60; i += 1) {
-      const events = await redis.xrange(
-        `${stack.config.queuePrefix}:${RETRAIN_QUEUE}:events`,
-        String(since),
-        '+',
-      );
-      const request = events.find(([, fields]) => ['added', 'deduplicated'].includes(fields[1] as string));
-      if (request) return `${request[1][1]} at ${new Date(Number(request[0].split('-')[0])).toISOString()}`;
-      await pause(500);
-    }
-    return undefined;
+    const request = await waitAtMost(
+      async () =>
+        (await redis.xrange(`${stack.config.queuePrefix}:${RETRAIN_QUEUE}:events`, String(since), '+')).find(
+          ([, fields]) => ['added', 'deduplicated'].includes(fields[1] as string),
+        ),
+      (found) => found !== undefined,
+      30_000,
+      500,
+    );
+    return request && `${request[1][1]} at ${new Date(Number(request[0].split('-')[0])).toISOString()}`;
   } finally {
     redis.disconnect();
   }
@@ -72,14 +71,14 @@ describe('drill: Redis stopped for 10 s mid-stream', () => {
     const ids = await produce(stack, { firstId: 1_000_000, count: 600, chunk: 60, gapMs: 150 });
     await stack.redis.stop();
     const outage = produce(stack, { firstId: 2_000_000, count: 600, chunk: 60, gapMs: 800 });
-    await pause(OUTAGE_MS);
+    await sleep(OUTAGE_MS);
     await stack.redis.start();
     const backAt = Date.now();
     ids.push(...(await outage));
     ids.push(...(await produce(stack, { firstId: 3_000_000, count: 300, chunk: 60, gapMs: 150 })));
 
     await waitForIds(stack, ids);
-    await pause(1500); // the last checkpoints land
+    await sleep(1500); // the last checkpoints land
     const seen = await checkpoints.stop();
     const { requests, failures } = server.stop();
     const s3 = s3Client(stack.config);
@@ -112,14 +111,14 @@ describe('drill: Redis down when the stack starts', () => {
     stack.role(['server'], { PORT: String(port) });
     const server = watchServer(stack, port);
     const ids = await produce(stack, { firstId: 4_000_000, count: 600, chunk: 60, gapMs: 300 });
-    await pause(Math.max(0, startedAt + OUTAGE_MS - Date.now()));
+    await sleep(Math.max(0, startedAt + OUTAGE_MS - Date.now()));
     redisStartedAt = Date.now();
     await stack.redis.start();
     const checkpoints = sampleCheckpoints(stack);
     ids.push(...(await produce(stack, { firstId: 5_000_000, count: 300, chunk: 60, gapMs: 150 })));
 
     await waitForIds(stack, ids);
-    await pause(1500);
+    await sleep(1500);
     const seen = await checkpoints.stop();
     ({ failures: serverFailures, firstOk: serverFirstOk } = server.stop());
     const s3 = s3Client(stack.config);

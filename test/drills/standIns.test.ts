@@ -8,6 +8,7 @@ import { s3Client } from '../../lib/aws.js';
 import { assertCensus, assertCheckpointsWritten } from '../support/census.js';
 import { produce, sampleCheckpoints, waitForIds } from '../support/drillLoad.js';
 import { type DrillStack, startDrillStack } from '../support/drillStack.js';
+import { sleep } from '../support/wait.js';
 
 const CONSUMER_ENV = {
   BATCH_MAX_AGE_MS: '300',
@@ -16,7 +17,6 @@ const CONSUMER_ENV = {
   KCL_SHARD_SYNC_MS: '1000',
 };
 const OUTAGE_MS = 10_000;
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function checkpointsNow(stack: DrillStack) {
   const redis = new Redis(stack.redis.url);
@@ -58,12 +58,12 @@ describe('drill: the S3 stand-in down for 10 s', () => {
     const ids = await produce(stack, { firstId: 6_000_000, count: 600, chunk: 60, gapMs: 150 });
     await stack.s3.stop();
     const during = produce(stack, { firstId: 7_000_000, count: 600, chunk: 60, gapMs: 800 });
-    await pause(OUTAGE_MS);
+    await sleep(OUTAGE_MS);
     await stack.s3.start();
     ids.push(...(await during));
     ids.push(...(await produce(stack, { firstId: 8_000_000, count: 300, chunk: 60, gapMs: 150 })));
     await waitForIds(stack, ids);
-    await pause(1500);
+    await sleep(1500);
     await census(stack, ids, await checkpoints.stop());
   });
 });
@@ -79,11 +79,11 @@ describe('drill: the Kinesis stand-in restarted', () => {
     const checkpoints = sampleCheckpoints(stack);
     const ids = await produce(stack, { firstId: 9_000_000, count: 600, chunk: 60, gapMs: 150 });
     await stack.kinesis.stop();
-    await pause(5000);
+    await sleep(5000);
     await stack.kinesis.start();
     ids.push(...(await produce(stack, { firstId: 10_000_000, count: 600, chunk: 60, gapMs: 150 })));
     await waitForIds(stack, ids);
-    await pause(1500);
+    await sleep(1500);
     await census(stack, ids, await checkpoints.stop());
   });
 });

@@ -13,6 +13,7 @@ import { createRedis } from '../../lib/redis.js';
 import { enqueueRetrain, retrainQueue } from '../../lib/retrainQueue.js';
 import { getObjectTextIfExists, headMetadata, listObjects, putObject } from '../../lib/s3.js';
 import { type DrillStack, startDrillStack } from '../support/drillStack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const VERSION_FILES: VersionFile[] = [
   'model.json',
@@ -21,7 +22,6 @@ const VERSION_FILES: VersionFile[] = [
   'curves.svg',
   'predicted-vs-actual.svg',
 ];
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('drill: the trainer SIGKILLed mid-training', () => {
   let stack: DrillStack;
@@ -55,16 +55,16 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
     );
     connection = createRedis(stack.redis.url);
     const queue = retrainQueue(stack.config, connection);
-    const finished = async (id: string, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const job = await queue.getJob(id);
-        const state = await job?.getState();
-        if (state === 'completed' || state === 'failed') return { job, state };
-        if (Date.now() > deadline) throw new Error(`job ${id} is still ${state}`);
-        await pause(250);
-      }
-    };
+    const finished = (id: string, timeoutMs: number) =>
+      waitFor(
+        ({ state }) => `job ${id} to finish (it is still ${state})`,
+        async () => {
+          const job = await queue.getJob(id);
+          return { job, state: await job?.getState() };
+        },
+        ({ state }) => state === 'completed' || state === 'failed',
+        timeoutMs,
+      );
 
     // A first champion, from a short training.
     const first = stack.role(['trainer'], { TRAIN_MAX_EPOCHS: '60', TRAIN_PATIENCE: '10' });
@@ -91,19 +91,20 @@ describe('drill: the trainer SIGKILLed mid-training', () => {
               violations.push(`champion ${version} named without ${file}`);
           }
         }
-        await pause(100);
+        await sleep(100);
       }
     })();
 
     // A long training, killed once it reports progress.
     const doomed = stack.role(['trainer'], { TRAIN_MAX_EPOCHS: '100000', TRAIN_PATIENCE: '100000' });
     const { id } = await enqueueRetrain(queue, { reason: 'manual', force: true });
-    for (const deadline = Date.now() + 120_000; ; ) {
-      const progress = (await queue.getJob(id))?.progress as { epoch?: number } | undefined;
-      if ((progress?.epoch ?? 0) >= 2) break;
-      assert.ok(Date.now() < deadline, 'the training reported progress');
-      await pause(200);
-    }
+    await waitFor(
+      'the training to report progress',
+      async () => ((await queue.getJob(id))?.progress as { epoch?: number } | undefined)?.epoch ?? 0,
+      (epoch) => epoch >= 2,
+      120_000,
+      200,
+    );
     await doomed.kill('SIGKILL');
     assert.equal(
       await (await queue.getJob(id))?.getState(),

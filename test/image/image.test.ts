@@ -20,10 +20,11 @@ import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis } from '../../lib/redis.js';
 import { retrainQueue } from '../../lib/retrainQueue.js';
-import { cleanedRows, waitFor } from '../support/buckets.js';
+import { cleanedRows } from '../support/buckets.js';
 import { startMavenStandIn } from '../support/mavenStandIn.js';
 import { freePort } from '../support/ports.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 // This file runs as dist/test/image/image.test.js.
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -262,7 +263,7 @@ describe('the container image', { skip }, () => {
         'the retrain queue to drain for good',
         async () => {
           if ((await pending()) > 0) return false;
-          await new Promise((resolve) => setTimeout(resolve, 6000));
+          await sleep(6000);
           return (await pending()) === 0;
         },
         (idle) => idle,

@@ -19,11 +19,11 @@ import { CorruptObjectError } from '../../lib/errors.js';
 import { createRedis } from '../../lib/redis.js';
 import { getObjectText, inParallel, listObjects, putObject } from '../../lib/s3.js';
 import { putAll } from '../../producer/putRecords.js';
-import { waitFor } from '../support/buckets.js';
 import { capturingLogger } from '../support/capture.js';
 import { utcDay } from '../support/clock.js';
 import { clientThrough, type Interception, startHoldingProxy, startS3Proxy } from '../support/s3Proxy.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, waitFor } from '../support/wait.js';
 
 const brewstream = path.resolve(import.meta.dirname, '..', '..', 'bin', 'brewstream.js');
 const compactor = path.resolve(import.meta.dirname, '..', 'fixtures', 'compactTable.js');
@@ -32,8 +32,6 @@ const WAVES = 5;
 const PER_WAVE = 1000;
 const LIVE_UPDATES = 400; // ids of the synthetic range the consumer writes again
 const LIVE_NEW = 1600; // new ids the consumer writes
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const beer = (id: number, name: string, ibu: number): CleanedRow => ({
   id,

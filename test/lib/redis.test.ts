@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test';
 import type { Redis } from 'ioredis';
 import { createRedis, REDIS_COMMAND_TIMEOUT_MS, subscription } from '../../lib/redis.js';
 import { noRedisServer, type PrivateRedis, privateRedis } from '../support/redisServer.js';
+import { sleep, until, waitFor } from '../support/wait.js';
 
 const BOUND_MS = REDIS_COMMAND_TIMEOUT_MS + 2000;
 let redis: PrivateRedis;
@@ -67,9 +68,13 @@ test('a command fails within the bound while Redis is down, frozen, or never sta
   assert.equal(down.ok, false);
   assert.ok(down.ms < BOUND_MS, `${down.ms} ms`);
   await redis.start();
-  const deadline = Date.now() + 10_000;
-  let back = await settle(client.ping());
-  while (!back.ok && Date.now() < deadline) back = await settle(client.ping());
+  const back = await waitFor(
+    'the same connection to answer again',
+    () => settle(client.ping()),
+    (answer) => answer.ok,
+    10_000,
+    0,
+  );
   assert.equal(back.value, 'PONG');
 });
 
@@ -81,20 +86,25 @@ test('a subscription made while Redis is down is made when it comes up, and agai
   connect(() => subscription(redis.url, 'test:channel', { message: (text) => heard.push(text) }));
   const publisher = connect();
   const announce = async (text: string) => {
-    const deadline = Date.now() + 15_000;
     // PUBLISH answers how many subscribers received the message.
-    while ((await publisher.publish('test:channel', text).catch(() => 0)) !== 1) {
-      if (Date.now() > deadline) throw new Error(`nobody subscribed to hear ${text}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    await until(
+      `a subscriber to hear ${text}`,
+      async () => (await publisher.publish('test:channel', text).catch(() => 0)) === 1,
+      15_000,
+      100,
+    );
   };
   await redis.start();
   await announce('first');
   await redis.stop();
   await redis.start();
   await announce('second');
-  const deadline = Date.now() + 5000;
-  while (heard.length < 2 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 20));
+  await until(
+    () => `both messages (heard: ${heard.join(', ')})`,
+    async () => heard.length >= 2,
+    5000,
+    20,
+  );
   assert.deepEqual(heard, ['first', 'second']);
 });
 
@@ -108,7 +118,7 @@ test('a write answered READONLY (a failed-over primary) reconnects and goes thro
   // of a failover does until the DNS name points at the new one.
   await admin.replicaof('127.0.0.1', '1');
   const write = settle(client.set('failover', 'written'));
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await sleep(300);
   await admin.replicaof('NO', 'ONE');
   const result = await write;
   assert.equal(result.value, 'OK', String(result.value));

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { announceFirstModel } from '../../local/banner.js';
+import { sleep, until } from '../support/wait.js';
 
 describe('announceFirstModel', () => {
   let server: Server;
@@ -47,10 +48,7 @@ describe('announceFirstModel', () => {
       onServed: (model, ms) => served.push([model, ms]),
     });
     try {
-      for (let i = 0; written.length === 0; i += 1) {
-        assert.ok(i < 100, 'no notice within 5 s');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await until('a notice', async () => written.length > 0, 5000);
       assert.match(
         written[0] as string,
         /no model to serve yet, .* \(the server's \/ready says "no-model"\)/,
@@ -58,11 +56,8 @@ describe('announceFirstModel', () => {
       assert.equal(predictions.length, 0, 'no prediction is asked for before /ready has a model');
 
       ready = 'ready';
-      for (let i = 0; served.length === 0; i += 1) {
-        assert.ok(i < 100, 'no banner within 5 s of the model');
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
-      await new Promise((resolve) => setTimeout(resolve, 300)); // time for a second banner, were there one
+      await until('a banner after the model', async () => served.length > 0, 5000);
+      await sleep(300); // time for a second banner, were there one
       assert.equal(written.length, 2, 'one notice, then one banner');
       assert.match(
         written[1] as string,

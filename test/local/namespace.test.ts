@@ -3,36 +3,30 @@
 // nor reads that run's KCL checkpoints. The Redis here belongs to the test and outlives both
 // stacks, as a developer's own Redis does.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { RETRAIN_QUEUE, redisAnswers } from '../../lib/redis.js';
+import { RETRAIN_QUEUE } from '../../lib/redis.js';
 import { type LocalStack, rolesRunning, startLocalStack } from '../support/localStack.js';
-import { freePort } from '../support/ports.js';
+import { type PrivateRedis, privateRedis } from '../support/redisServer.js';
+import { until } from '../support/wait.js';
 
 const LEFT_JOB = 'left-by-an-earlier-run';
 
 describe('a fresh data directory', () => {
-  let redisServer: ChildProcess;
+  let redisServer: PrivateRedis | undefined;
   let redisUrl: string;
   let redis: Redis;
   let parent: string;
   const stacks: LocalStack[] = [];
 
   before(async () => {
-    const port = await freePort();
-    redisUrl = `redis://127.0.0.1:${port}`;
-    redisServer = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', ''], {
-      stdio: 'ignore',
-    });
-    for (let i = 0; !(await redisAnswers(redisUrl, 200)); i += 1) {
-      assert.ok(i < 100, 'the test redis-server did not start');
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
+    redisServer = await privateRedis();
+    redisUrl = redisServer.url;
+    await redisServer.start();
     redis = new Redis(redisUrl);
     parent = await mkdtemp(path.join(os.tmpdir(), 'brewstream-namespace-'));
   });
@@ -40,7 +34,7 @@ describe('a fresh data directory', () => {
   after(async () => {
     for (const stack of stacks) await stack.cleanup();
     redis?.disconnect();
-    redisServer?.kill('SIGKILL');
+    await redisServer?.stop();
     await rm(parent, { recursive: true, force: true });
   });
 
@@ -65,15 +59,13 @@ describe('a fresh data directory', () => {
   it('starts with a clean queue and fresh KCL checkpoints on the same Redis', async () => {
     const first = await run();
     await first.waitForProcesses(rolesRunning, 'every role running', 60_000);
-    const deadline = Date.now() + 60_000;
     // Both consumers (cleaned and raw) have checkpointed.
-    while ((await checkpointedApps()).size < 2) {
-      assert.ok(
-        Date.now() < deadline,
-        `the first stack never checkpointed:\n${first.lines.slice(-20).join('\n')}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(
+      () => `the first stack's checkpoints:\n${first.lines.slice(-20).join('\n')}`,
+      async () => (await checkpointedApps()).size >= 2,
+      60_000,
+      250,
+    );
     await stop(first);
     const firstApps = await checkpointedApps();
 
@@ -98,11 +90,12 @@ describe('a fresh data directory', () => {
 
     // Its cleaned daemon checkpoints under a fresh application, not on the first run's checkpoints.
     const fresh = async () => [...(await checkpointedApps())].filter((app) => !firstApps.has(app));
-    const until = Date.now() + 60_000;
-    while ((await fresh()).length === 0) {
-      assert.ok(Date.now() < until, `no checkpoints beside the first run's (${[...firstApps].join(', ')})`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    await until(
+      `checkpoints beside the first run's (${[...firstApps].join(', ')})`,
+      async () => (await fresh()).length > 0,
+      60_000,
+      250,
+    );
     await stop(second);
   });
 });

@@ -12,6 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { S3RVER_CREDENTIALS } from '../../local/s3StandIn.js';
 import { type LocalStack, startLocalStack } from '../support/localStack.js';
+import { sleep, until, waitFor } from '../support/wait.js';
 
 const brewstream = path.resolve(
   path.dirname(fileURLToPath(import.meta.url)),
@@ -33,8 +34,6 @@ interface Registry {
   serving: string | null;
   models: Version[];
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Four predictions a second until stopped; after the first 200, anything else is a failure. */
 function predictForever(baseUrl: string) {
@@ -123,10 +122,13 @@ describe('the pipeline end to end under npm start', () => {
   it('retrains automatically on a second batch of new beers and records the decision', async () => {
     // The replay is cleaned in full (the first model may have been trained on one shard's batch, and
     // a retrain on the rest may still run: the new beers queue one more behind it).
-    for (let i = 0; (await tableRows()) !== 325; i += 1) {
-      assert.ok(i < 120, `the cleaned table never held the 325 replayed beers (${await tableRows()})`);
-      await sleep(500);
-    }
+    await waitFor(
+      (rows) => `the cleaned table to hold the 325 replayed beers (it held ${rows})`,
+      tableRows,
+      (rows) => rows === 325,
+      60_000,
+      500,
+    );
     const rowsBefore = 325;
     const servedBefore = predictions.served();
 
@@ -147,18 +149,14 @@ describe('the pipeline end to end under npm start', () => {
 
     // The new beers land on both shards in a batch or two each, so one retrain or more reads them;
     // the last reads all of them. Every one records its decision with the reason.
-    const deadline = Date.now() + 300_000;
-    let retrains: Version[] = [];
-    for (;;) {
-      const now = await registry();
-      retrains = now.models.filter((model) => model.dataset.rows > rowsBefore);
-      if (retrains.some((model) => model.dataset.rows === rowsBefore + SECOND_BATCH)) break;
-      assert.ok(
-        Date.now() < deadline,
-        `no retrain on all ${SECOND_BATCH} new beers (${retrains.map((m) => m.dataset.rows).join(', ')} rows):\n${stack.lines.slice(-20).join('\n')}`,
-      );
-      await sleep(1000);
-    }
+    const retrains = await waitFor(
+      (seen) =>
+        `a retrain on all ${SECOND_BATCH} new beers (${seen.map((m) => m.dataset.rows).join(', ')} rows):\n${stack.lines.slice(-20).join('\n')}`,
+      async () => (await registry()).models.filter((model) => model.dataset.rows > rowsBefore),
+      (seen) => seen.some((model) => model.dataset.rows === rowsBefore + SECOND_BATCH),
+      300_000,
+      1000,
+    );
     for (const retrain of retrains) {
       assert.equal(typeof retrain.promoted, 'boolean');
       assert.match(retrain.reason, /^(promoted|not promoted)/, 'the decision is recorded with its reason');
@@ -167,10 +165,12 @@ describe('the pipeline end to end under npm start', () => {
     assert.ok(after.models.length >= 2);
     const promoted = retrains.filter((model) => model.promoted).at(-1);
     if (promoted) {
-      for (let i = 0; (await registry()).serving !== promoted.version; i += 1) {
-        assert.ok(i < 60, 'the server swaps to the promoted version');
-        await sleep(500);
-      }
+      await until(
+        'the server to swap to the promoted version',
+        async () => (await registry()).serving === promoted.version,
+        30_000,
+        500,
+      );
     }
 
     await predictions.stop();

@@ -10,8 +10,7 @@ import { after, describe, it } from 'node:test';
 import { Queue } from 'bullmq';
 import { createRedis, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { type LocalStack, startLocalStack } from '../support/localStack.js';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { until, waitFor } from '../support/wait.js';
 
 interface Registry {
   champion: string | null;
@@ -38,21 +37,20 @@ describe('npm start, restarted on unchanged data', () => {
     const connection = createRedis(s.env.REDIS_URL as string);
     const queue = new Queue(RETRAIN_QUEUE, { connection, prefix });
     const settled = async (what: string, timeoutMs: number) => {
-      const deadline = Date.now() + timeoutMs;
       let quietSince = Date.now();
-      for (;;) {
-        const busy = (await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')) as Record<
-          string,
-          number
-        >;
-        if (Object.values(busy).some((n) => n > 0)) quietSince = Date.now();
-        else if (Date.now() - quietSince > 8000) return;
-        assert.ok(
-          Date.now() < deadline,
-          `${what}: the retrain queue never settled:\n${s.lines.slice(-15).join('\n')}`,
-        );
-        await sleep(500);
-      }
+      await until(
+        () => `${what}: the retrain queue to settle:\n${s.lines.slice(-15).join('\n')}`,
+        async () => {
+          const busy = (await queue.getJobCounts('waiting', 'active', 'delayed', 'prioritized')) as Record<
+            string,
+            number
+          >;
+          if (Object.values(busy).some((n) => n > 0)) quietSince = Date.now();
+          return Date.now() - quietSince > 8000;
+        },
+        timeoutMs,
+        500,
+      );
     };
     let closed = false;
     const close = async () => {
@@ -65,14 +63,14 @@ describe('npm start, restarted on unchanged data', () => {
     return { queue, settled, close };
   };
 
-  const untilTable325 = async (s: LocalStack) => {
-    for (let i = 0; ; i += 1) {
-      const rows = await tableRows(s).catch(() => 0);
-      if (rows === 325) return;
-      assert.ok(i < 240, `the cleaned table never held the 325 replayed beers (${rows})`);
-      await sleep(500);
-    }
-  };
+  const untilTable325 = (s: LocalStack) =>
+    waitFor(
+      (rows) => `the cleaned table to hold the 325 replayed beers (it held ${rows})`,
+      () => tableRows(s).catch(() => 0),
+      (rows) => rows === 325,
+      120_000,
+      500,
+    );
 
   it('ends every retrain of the second start as skipped and registers no version', async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-restart-'));
@@ -94,11 +92,14 @@ describe('npm start, restarted on unchanged data', () => {
     stack = await startLocalStack({ dataDir });
     await stack.up();
     const second = queueOf(stack, prefix);
+    const { lines } = stack;
     // The replay is cleaned again and announced: at least one retrain runs, and all of them skip.
-    for (let i = 0; (await second.queue.getJobCounts('completed', 'failed')).completed === 0; i += 1) {
-      assert.ok(i < 360, `no retrain completed after the restart:\n${stack.lines.slice(-20).join('\n')}`);
-      await sleep(500);
-    }
+    await until(
+      () => `a retrain completed after the restart:\n${lines.slice(-20).join('\n')}`,
+      async () => ((await second.queue.getJobCounts('completed', 'failed')).completed ?? 0) > 0,
+      180_000,
+      500,
+    );
     await untilTable325(stack);
     await second.settled('second start', 300_000);
     const jobs = (await second.queue.getJobs(['completed', 'failed'])).filter(

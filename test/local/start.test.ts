@@ -10,6 +10,7 @@ import { redisAnswers } from '../../lib/redis.js';
 import { readStream } from '../../local/readStream.js';
 import { S3RVER_CREDENTIALS } from '../../local/s3StandIn.js';
 import { type LocalStack, startLocalStack, wholeStack } from '../support/localStack.js';
+import { waitFor } from '../support/wait.js';
 
 describe('npm start', () => {
   let stack: LocalStack;
@@ -24,7 +25,6 @@ describe('npm start', () => {
 
   it('comes up and the producer replays all 325 beers onto every shard', async () => {
     const up = await stack.up();
-    const deadline = Date.now() + 60_000;
     const clientEnv = {
       ...S3RVER_CREDENTIALS,
       AWS_ENDPOINT_URL_KINESIS: `http://127.0.0.1:${stack.env.KINESIS_PORT}`,
@@ -32,17 +32,15 @@ describe('npm start', () => {
     Object.assign(process.env, clientEnv);
     const kinesis = kinesisClient(loadConfig({ ...stack.env, ...clientEnv }));
     const streamName = 'beers';
-    let ids = new Set<string>();
-    let shards: Awaited<ReturnType<typeof readStream>> = [];
-    while (ids.size < 325) {
-      assert.ok(
-        Date.now() < deadline,
-        `only ${ids.size} beers on the stream:\n${stack.lines.slice(-20).join('\n')}`,
-      );
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      shards = await readStream(kinesis, streamName);
-      ids = new Set(shards.flatMap((shard) => [...shard.ids]));
-    }
+    const beersOn = (shards: Awaited<ReturnType<typeof readStream>>) =>
+      new Set(shards.flatMap((shard) => [...shard.ids])).size;
+    const shards = await waitFor(
+      (seen) => `325 beers on the stream, not ${beersOn(seen)}:\n${stack.lines.slice(-20).join('\n')}`,
+      () => readStream(kinesis, streamName),
+      (seen) => beersOn(seen) >= 325,
+      60_000,
+      500,
+    );
     assert.equal(shards.length, 2);
     for (const shard of shards) assert.ok(shard.records > 0, `${shard.shardId} is empty`);
     kinesis.destroy();

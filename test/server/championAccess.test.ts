@@ -8,16 +8,12 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../lib/config.js';
 import { S3AccessDeniedError } from '../../lib/errors.js';
 import { modelRegistry, registryKeys } from '../../lib/modelRegistry.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { until } from '../support/wait.js';
 
 const CHAMPION_KEY = registryKeys.champion;
-
-import { loadTf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { capturingLogger } from '../support/capture.js';
 
 // S3's error documents for a GET, as it sends them.
 const errorDocument = (code: string, message: string) =>
@@ -90,18 +86,17 @@ describe('reading champion.json', () => {
       REDIS_URL: process.env.REDIS_URL ?? 'redis://127.0.0.1:6379',
       CHAMPION_POLL_MS: '60000',
     };
-    // The SDK reads its endpoint and credentials from the process environment.
-    Object.assign(process.env, env);
-    const { logger, lines } = capturingLogger();
-    const { tf } = await loadTf('cpu');
-    let app: FastifyInstance | undefined;
+    let server: TestServer | undefined;
     try {
-      app = await buildApp({ config: loadConfig({ ...process.env, ...env }), tf, logger });
-      await app.ready();
-      const deadline = Date.now() + 10_000;
-      while (!lines.some((l) => l.configurationError === true) && Date.now() < deadline)
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      const ready = await app.inject({ method: 'GET', url: '/ready' });
+      // No test stack: S3 is this file's listener.
+      server = await startServer({ stack: false, env, backend: 'cpu', capture: true });
+      const { lines } = server;
+      await until(
+        'a configuration error logged',
+        async () => lines.some((l) => l.configurationError === true),
+        10_000,
+      );
+      const ready = await server.app.inject({ method: 'GET', url: '/ready' });
       assert.equal(ready.statusCode, 503);
       // /ready also reports its dependencies (docs/design.md "HTTP API"): the registry read failed.
       assert.deepEqual(ready.json(), { status: 'loading', model: null, redis: 'up', s3: 'error' });
@@ -114,7 +109,7 @@ describe('reading champion.json', () => {
         /s3:\/\/denied\/models\/ibu\/champion\.json/,
       );
     } finally {
-      await app?.close();
+      await server?.close();
     }
   });
 });

@@ -8,13 +8,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
-import type { FastifyInstance } from 'fastify';
 import { chromium } from 'playwright-core';
-import { createBlockingRedis, createRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
+import { createBlockingRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
 import { releaseRetrainDedup } from '../../lib/retrainQueue.js';
-import { loadTf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { sleep, until } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'dashboard-key-42';
@@ -23,54 +21,44 @@ const skip = existsSync(CHROMIUM)
   ? false
   : `${CHROMIUM} is not installed (scripts/ensure-chromium.sh installs it)`;
 
-let stack: TestStack;
-let app: FastifyInstance;
+let server: TestServer;
 let worker: Worker<RetrainJobData> | undefined;
 const workerConnection = createBlockingRedis(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
 const completed: RetrainJobData[] = [];
 let attempts = 0;
 
 before(async () => {
-  stack = await startTestStack({ stream: false, env: { API_KEYS: KEY } });
-  const { tf } = await loadTf('auto');
-  app = await buildApp({ config: stack.config, tf });
-  await app.listen({ host: '127.0.0.1', port: 0 });
+  server = await startServer({ env: { API_KEYS: KEY } });
   // A stand-in for the trainer: releases the dedup id as the real one does, reports progress.
   worker = new Worker<RetrainJobData>(
     RETRAIN_QUEUE,
     async (job) => {
-      await releaseRetrainDedup(app.retrainQueue);
+      await releaseRetrainDedup(server.app.retrainQueue);
       attempts += 1;
       // The first run fails for good, so the operator has a failed job to retry from the page.
       if (attempts === 1) throw new UnrecoverableError('first run fails on purpose');
       for (const progress of [25, 50, 100]) {
         await job.updateProgress(progress);
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
       }
       completed.push(job.data);
       return { version: 'test' };
     },
-    { connection: workerConnection, prefix: stack.config.queuePrefix },
+    { connection: workerConnection, prefix: server.config.queuePrefix },
   );
 });
 
 after(async () => {
   await worker?.close();
-  await app?.close();
-  const cleanup = createRedis(stack.config.redisUrl);
-  const keys = await cleanup.keys(`${stack.config.queuePrefix}:*`);
-  if (keys.length > 0) await cleanup.del(...keys);
-  cleanup.disconnect();
+  await server?.close();
   workerConnection.disconnect();
-  await stack?.close();
 });
 
 test('an operator adds a retrain job from the dashboard, retries it when it fails, and sees it complete', {
   skip,
   timeout: 90_000,
 }, async () => {
-  const address = app.server.address() as { port: number };
-  const base = `http://127.0.0.1:${address.port}`;
+  const base = server.url;
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -109,25 +97,26 @@ test('an operator adds a retrain job from the dashboard, retries it when it fail
     await dialog.getByRole('button', { name: /^add$/i }).click();
 
     // The first run fails: retry it from the failed tab.
-    let deadline = Date.now() + 30_000;
-    while ((await app.retrainQueue.getJobCounts('failed')).failed === 0 && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await until(
+      'the first run to fail',
+      async () => ((await server.app.retrainQueue.getJobCounts('failed')).failed ?? 0) > 0,
+      30_000,
+      100,
+    );
     await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=failed`);
     await page.getByText('first run fails on purpose').first().waitFor({ timeout: 15_000 });
     await page.getByRole('button', { name: /retry all/i }).click();
     await page.getByRole('button', { name: /^confirm$/i }).click();
 
     // The worker completes it; the page's completed tab shows it.
-    deadline = Date.now() + 30_000;
-    while (completed.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    await until('the retried job to complete', async () => completed.length > 0, 30_000, 100);
     assert.deepEqual(completed, [{ reason: 'manual' }]);
     assert.equal(attempts, 2);
     await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=completed`);
     await page.getByText('100%').first().waitFor({ timeout: 15_000 });
     await page.getByText('"manual"').first().waitFor();
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
-    const counts = await app.retrainQueue.getJobCounts('completed');
+    const counts = await server.app.retrainQueue.getJobCounts('completed');
     assert.equal(counts.completed, 1);
   } catch (error) {
     // What the page looked like when it failed, for whoever reads the failure.

@@ -3,30 +3,26 @@
 // trusted hop count or not, and a key in the query string that must never reach a log line.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
-import { loadConfig } from '../../lib/config.js';
-import { loadTf, type Tf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { capturingLogger } from '../support/capture.js';
-import { listenLocal } from '../support/listen.js';
+import type { AppOptions } from '../../server/app.js';
+import { startServer, type TestServer } from '../support/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, until } from '../support/wait.js';
 
 const KEY = 'keys-test-key-0123';
 const KEY2 = 'keys-test-key-second';
 let stack: TestStack;
-let tf: Tf;
-const apps: FastifyInstance[] = [];
+const servers: TestServer[] = [];
 
-/** An app on its own listener, with the stack's config plus `env`. */
-async function serve(
-  env: Record<string, string>,
-  extraRoutes?: (app: FastifyInstance) => void,
-  logger = capturingLogger(),
-) {
-  const config = loadConfig({ ...process.env, ...stack.env, API_KEYS: `${KEY},${KEY2}`, ...env });
-  const app = await buildApp({ config, tf, logger: logger.logger, extraRoutes });
-  apps.push(app);
-  return { base: await listenLocal(app), lines: logger.lines };
+/** A server on its own listener, with the stack's config plus `env`. */
+async function serve(env: Record<string, string>, extraRoutes?: AppOptions['extraRoutes']) {
+  const server = await startServer({
+    stack,
+    env: { API_KEYS: `${KEY},${KEY2}`, ...env },
+    capture: true,
+    extraRoutes,
+  });
+  servers.push(server);
+  return { base: server.url, lines: server.lines };
 }
 
 async function call(url: string, init: RequestInit = {}) {
@@ -37,11 +33,10 @@ async function call(url: string, init: RequestInit = {}) {
 
 before(async () => {
   stack = await startTestStack({ stream: false });
-  ({ tf } = await loadTf('auto'));
 });
 
 after(async () => {
-  for (const app of apps) await app.close();
+  for (const server of servers) await server.close();
   await stack?.close();
 });
 
@@ -159,10 +154,11 @@ describe('secrets in query strings never reach a log line', () => {
     assert.match(cookie, /Path=\/admin\/queues/);
     // The dashboard's API answers 503 until the server's Redis connection is up (docs/design.md
     // "Dependencies down"); a server that has only just started may not be there yet.
-    for (const deadline = Date.now() + 10_000; Date.now() < deadline; ) {
-      if (JSON.parse((await call(`${base}/ready`)).text).redis === 'up') break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await until(
+      'redis up in /ready',
+      async () => JSON.parse((await call(`${base}/ready`)).text).redis === 'up',
+      10_000,
+    );
     assert.equal(
       (await call(`${base}/admin/queues/api/queues`, { headers: { cookie: cookie.split(';')[0] as string } }))
         .status,
@@ -177,7 +173,7 @@ describe('secrets in query strings never reach a log line', () => {
     await call(`${base}/probe?api_key=${secret}`, {
       headers: { 'x-api-key': KEY, cookie: `brewstream_key=${KEY}` },
     });
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     const requestLines = lines.filter((line) => line.msg === 'request');
     assert.ok(requestLines.length >= 8, `${requestLines.length} request lines`);
     const logged = JSON.stringify(lines);

@@ -8,7 +8,9 @@ import { after, before, test } from 'node:test';
 import { s3Client } from '../../lib/aws.js';
 import { loadTf } from '../../lib/tfjs.js';
 import { freePort } from '../support/ports.js';
+import { serverEnv } from '../support/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { sleep, until } from '../support/wait.js';
 import { publishModel, tinyModel } from './models.js';
 
 const KEY = 'main-test-key';
@@ -29,10 +31,10 @@ interface Server {
 }
 
 /** `brewstream server` on a free port with the stack's env plus `env`, once /ready answers 200. */
-async function startServer(env: Record<string, string>): Promise<Server> {
+async function spawnServer(env: Record<string, string>): Promise<Server> {
   const port = await freePort();
   const child = spawn(process.execPath, ['dist/bin/brewstream.js', 'server'], {
-    env: { ...process.env, ...stack.env, PORT: String(port), LOG_LEVEL: 'warn', ...env },
+    env: serverEnv(stack, { PORT: String(port), LOG_LEVEL: 'warn', ...env }),
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   servers.push(child);
@@ -46,13 +48,12 @@ async function startServer(env: Record<string, string>): Promise<Server> {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const url = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const ready = await fetch(`${url}/ready`).catch(() => undefined);
-    if (ready?.status === 200) break;
-    if (Date.now() > deadline) throw new Error('server did not become ready');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  await until(
+    'the server to become ready',
+    async () => (await fetch(`${url}/ready`).catch(() => undefined))?.status === 200,
+    30_000,
+    100,
+  );
   return { base: url, child, exited, lines };
 }
 
@@ -64,7 +65,7 @@ before(async () => {
   await publishModel(s3, stack.config.buckets.models, model);
   model.dispose();
   s3.destroy();
-  ({ base } = await startServer({
+  ({ base } = await spawnServer({
     API_KEYS: `${KEY},${KEY2}`,
     PREDICT_REQUIRES_KEY: 'true',
     RATE_LIMIT_PER_MINUTE: String(LIMIT),
@@ -183,7 +184,7 @@ function slowPredict(server: Server, restAfter: Promise<void>): Promise<Outcome>
 test('SIGTERM drill: under load, every accepted request completes, none fails, exit 0 within the grace', {
   timeout: 60_000,
 }, async (t) => {
-  const server = await startServer({ LOG_LEVEL: 'info' });
+  const server = await spawnServer({ LOG_LEVEL: 'info' });
   const WORKERS = 16;
   let signalledAt = Number.POSITIVE_INFINITY;
   const signalAt = () => (Number.isFinite(signalledAt) ? signalledAt : Date.now());
@@ -209,14 +210,14 @@ test('SIGTERM drill: under load, every accepted request completes, none fails, e
   const signalled = new Promise<void>((resolve) => {
     signalSent = resolve;
   });
-  const restAfter = signalled.then(() => new Promise<void>((resolve) => setTimeout(resolve, 300)));
-  await new Promise((resolve) => setTimeout(resolve, 1000));
+  const restAfter = signalled.then(() => sleep(300));
+  await sleep(1000);
   const slow = [
     slowPredict(server, restAfter),
     slowPredict(server, restAfter),
     slowPredict(server, restAfter),
   ];
-  await new Promise((resolve) => setTimeout(resolve, 200));
+  await sleep(200);
   const beforeSignal = outcomes.length;
   signalledAt = Date.now();
   server.child.kill('SIGTERM');

@@ -11,6 +11,7 @@ import {
 } from '../../lib/features.js';
 import { type ModelMetadata, modelRegistry, newVersion } from '../../lib/modelRegistry.js';
 import type { Tf } from '../../lib/tfjs.js';
+import { sleep } from '../support/wait.js';
 
 export const PREPROCESSING: Preprocessing = {
   features: [...FEATURES],
@@ -110,7 +111,7 @@ export async function publishModel(
   options: { champion?: boolean; metadata?: (version: string) => ModelMetadata } = {},
 ): Promise<string> {
   // Versions carry millisecond timestamps; keep two test models from sharing one.
-  await new Promise((resolve) => setTimeout(resolve, 2));
+  await sleep(2);
   const version = newVersion();
   const metadata = options.metadata?.(version) ?? metadataFor(version, options.champion !== false);
   const registry = modelRegistry(s3, bucket);

@@ -6,18 +6,15 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
-import { loadTf, type Tf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { listenLocal } from '../support/listen.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import type { Tf } from '../../lib/tfjs.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { waitFor } from '../support/wait.js';
 import { metadataFor, PREPROCESSING, PREPROCESSING_2, publishModel, tinyModel } from './models.js';
 
-let stack: TestStack;
+let server: TestServer;
 let tf: Tf;
 let s3: S3Client;
-let app: FastifyInstance;
 let base: string;
 const models: LayersModel[] = [];
 
@@ -33,14 +30,13 @@ async function predict(body: Record<string, number | null>) {
 }
 
 async function serving(version: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline) {
-    const response = await fetch(`${base}/ready`);
-    const body = (await response.json()) as { model?: string | null };
-    if (body.model === version) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`timed out waiting for ${version} to be served`);
+  await waitFor(
+    `${version} to be served`,
+    async () => ((await (await fetch(`${base}/ready`)).json()) as { model?: string | null }).model,
+    (model) => model === version,
+    20_000,
+    50,
+  );
 }
 
 /** The network's IBU for one row of already standardised inputs, the target transform undone by hand. */
@@ -56,25 +52,22 @@ function byHand(
 }
 
 before(async () => {
-  stack = await startTestStack({ stream: false, env: { CHAMPION_POLL_MS: '200', LOG_LEVEL: 'warn' } });
-  ({ tf } = await loadTf('auto'));
-  s3 = s3Client(stack.config);
-  app = await buildApp({ config: stack.config, tf });
-  base = await listenLocal(app);
+  server = await startServer({ env: { CHAMPION_POLL_MS: '200', LOG_LEVEL: 'warn' } });
+  ({ tf, url: base } = server);
+  s3 = s3Client(server.config);
 });
 
 after(async () => {
-  await app?.close();
   s3?.destroy();
   for (const model of models) model.dispose();
-  await stack?.close();
+  await server?.close();
 });
 
 describe('feature recipes at prediction time', () => {
   test('a recipe-1 champion (old preprocessing) is served as trained: no fixes, its own six features', async () => {
     const model = tinyModel(tf, 11);
     models.push(model);
-    const version = await publishModel(s3, stack.config.buckets.models, model);
+    const version = await publishModel(s3, server.config.buckets.models, model);
     await serving(version);
     // A swapped gravity pair reaches a recipe-1 model as it is.
     const row = { abv: 6, target_og: 1015, target_fg: 1060, ebc: 20, srm: 10, ph: 4.3 };
@@ -95,7 +88,7 @@ describe('feature recipes at prediction time', () => {
   test('a recipe-2 champion gets the derived features, with the data fixes applied to the request', async () => {
     const model = tinyModel(tf, 12);
     models.push(model);
-    const version = await publishModel(s3, stack.config.buckets.models, model, {
+    const version = await publishModel(s3, server.config.buckets.models, model, {
       metadata: (v) => metadataFor(v, true, PREPROCESSING_2),
     });
     await serving(version);
@@ -120,7 +113,7 @@ describe('feature recipes at prediction time', () => {
   test('a champion whose metadata records NaN metrics (null in JSON) is read and served', async () => {
     const model = tinyModel(tf, 13);
     models.push(model);
-    const version = await publishModel(s3, stack.config.buckets.models, model, {
+    const version = await publishModel(s3, server.config.buckets.models, model, {
       metadata: (v) => {
         const metadata = metadataFor(v, true, PREPROCESSING_2);
         const nan = { mae: Number.NaN, mse: Number.NaN, rmse: Number.NaN, r2: Number.NaN };

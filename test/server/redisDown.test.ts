@@ -7,17 +7,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import { s3Client } from '../../lib/aws.js';
-import { loadConfig } from '../../lib/config.js';
 import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { loadTf, type Tf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { until } from '../support/buckets.js';
 import { noRedisServer, type PrivateRedis, privateRedis } from '../support/redisServer.js';
+import { startServer, type TestServer } from '../support/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
+import { until } from '../support/wait.js';
 import { publishModel, tinyModel } from './models.js';
 
 const KEY = 'redis-down-key';
@@ -28,7 +26,7 @@ let stack: TestStack;
 let tf: Tf;
 let s3: S3Client;
 let redis: PrivateRedis;
-let app: FastifyInstance | undefined;
+let server: TestServer | undefined;
 let base: string;
 let publisher: Redis | undefined;
 const models: LayersModel[] = [];
@@ -87,7 +85,7 @@ before(async () => {
 
 after(async () => {
   publisher?.disconnect();
-  await app?.close();
+  await server?.close();
   await redis?.stop();
   s3?.destroy();
   for (const model of models) model.dispose();
@@ -101,31 +99,15 @@ test('Redis down at start, then back, then away, frozen and back: the server ser
   const first = tinyModel(tf, 11);
   models.push(first);
   const v1 = await publishModel(s3, stack.config.buckets.models, first);
-  // The poll is off (10 minutes): a swap after start can only come from a model:promoted message.
-  const config = loadConfig({
-    ...process.env,
-    ...stack.env,
-    REDIS_URL: redis.url,
-    API_KEYS: KEY,
-    CHAMPION_POLL_MS: '600000',
-  });
-
   // 1. Redis is not running: the server still builds and listens.
   const started = Date.now();
-  const listening = (async () => {
-    const built = await buildApp({ config, tf });
-    app = built;
-    await built.listen({ host: '127.0.0.1', port: 0 });
-    return built;
-  })();
-  const timeout = new Promise<never>((_, reject) =>
-    setTimeout(
-      () => reject(new Error('the server did not listen within 15 s with Redis down')),
-      15_000,
-    ).unref(),
-  );
-  const server = await Promise.race([listening, timeout]);
-  base = `http://127.0.0.1:${(server.server.address() as { port: number }).port}`;
+  server = await startServer({
+    stack,
+    // The poll is off (10 minutes): a swap after start can only come from a model:promoted message.
+    env: { REDIS_URL: redis.url, API_KEYS: KEY, CHAMPION_POLL_MS: '600000' },
+    listenWithinMs: 15_000,
+  });
+  base = server.url;
   assert.ok(Date.now() - started < 15_000);
   assert.equal((await call('/health')).status, 200);
   await until('the champion loaded from S3', async () => (await call('/ready')).status === 200);

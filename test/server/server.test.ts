@@ -4,24 +4,20 @@ import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { LayersModel } from '@tensorflow/tfjs';
-import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { modelRegistry } from '../../lib/modelRegistry.js';
 import { createRedis, MODEL_PROMOTED_CHANNEL } from '../../lib/redis.js';
 import { putObject } from '../../lib/s3.js';
-import { loadTf, type Tf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { until } from '../support/buckets.js';
-import { listenLocal } from '../support/listen.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import type { Tf } from '../../lib/tfjs.js';
+import { startServer, type TestServer } from '../support/server.js';
+import { sleep, until } from '../support/wait.js';
 import { expectedIbu, publishModel, tinyModel } from './models.js';
 
 const KEY = 'test-key-0123456789';
-let stack: TestStack;
+let server: TestServer;
 let tf: Tf;
 let s3: S3Client;
-let app: FastifyInstance;
 let base: string;
 const models: Record<string, LayersModel> = {};
 const versions: Record<string, string> = {};
@@ -42,27 +38,18 @@ async function get(path: string, headers: Record<string, string> = {}) {
 }
 
 before(async () => {
-  stack = await startTestStack({
-    stream: false,
+  server = await startServer({
     env: { API_KEYS: `other-key,${KEY}`, CHAMPION_POLL_MS: '300', PREDICT_BATCH_MAX: '8', LOG_LEVEL: 'warn' },
   });
-  ({ tf } = await loadTf('auto'));
-  s3 = s3Client(stack.config);
-  app = await buildApp({ config: stack.config, tf });
-  base = await listenLocal(app);
+  ({ tf, url: base } = server);
+  s3 = s3Client(server.config);
 });
 
 after(async () => {
-  await app?.close();
   s3?.destroy();
   publisher.disconnect();
   for (const model of Object.values(models)) model.dispose();
-  // The queue's keys live under this run's own prefix.
-  const cleanup = createRedis(stack.config.redisUrl);
-  const keys = await cleanup.keys(`${stack.config.queuePrefix}:*`);
-  if (keys.length > 0) await cleanup.del(...keys);
-  cleanup.disconnect();
-  await stack?.close();
+  await server?.close();
 });
 
 describe('server', () => {
@@ -76,7 +63,7 @@ describe('server', () => {
     assert.equal((predict.body as { error: string }).error, 'not_ready');
     models.v1 = tinyModel(tf, 1);
     // No message: the poll of champion.json must find it.
-    versions.v1 = await publishModel(s3, stack.config.buckets.models, models.v1);
+    versions.v1 = await publishModel(s3, server.config.buckets.models, models.v1);
     await until('ready', async () => (await get('/ready')).body.model === versions.v1);
     assert.deepEqual((await get('/ready')).body, {
       status: 'ready',
@@ -255,7 +242,7 @@ describe('server', () => {
     }));
     await putObject(
       s3,
-      stack.config.buckets.cleaned,
+      server.config.buckets.cleaned,
       'rows/dt=2026-11-24/shardId-0/1-7.csv',
       encodeCleanedCsv(rows),
       'text/csv',
@@ -263,12 +250,12 @@ describe('server', () => {
     // A later object rewrites beer 2: one row per id, the latest wins.
     await putObject(
       s3,
-      stack.config.buckets.cleaned,
+      server.config.buckets.cleaned,
       'rows/dt=2026-11-24/shardId-1/8-8.csv',
       encodeCleanedCsv([{ ...rows[1], name: 'renamed' } as (typeof rows)[number]]),
       'text/csv',
     );
-    await new Promise((resolve) => setTimeout(resolve, 2100)); // past the table cache
+    await sleep(2100); // past the table cache
     const page = await get('/table?offset=1&limit=2');
     assert.equal(page.status, 200);
     assert.equal(page.body.total, 7);
@@ -286,7 +273,7 @@ describe('server', () => {
 
   test('a promotion during sustained load swaps with zero failed requests', async () => {
     models.v2 = tinyModel(tf, 2);
-    versions.v2 = await publishModel(s3, stack.config.buckets.models, models.v2, { champion: false });
+    versions.v2 = await publishModel(s3, server.config.buckets.models, models.v2, { champion: false });
     const seen = new Map<string, number>();
     const failures: string[] = [];
     let stop = false;
@@ -302,8 +289,8 @@ describe('server', () => {
       }
     };
     const workers = Array.from({ length: 20 }, worker);
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    await modelRegistry(s3, stack.config.buckets.models).promote(versions.v2);
+    await sleep(500);
+    await modelRegistry(s3, server.config.buckets.models).promote(versions.v2);
     await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: versions.v2 }));
     await until('v2 in responses', async () => (seen.get(versions.v2 as string) ?? 0) > 50);
     stop = true;
@@ -317,7 +304,7 @@ describe('server', () => {
   });
 
   test('a broken model artifact leaves the old model serving', async () => {
-    const bucket = stack.config.buckets.models;
+    const bucket = server.config.buckets.models;
     const broken = tinyModel(tf, 3);
     const v3 = await publishModel(s3, bucket, broken, { champion: false });
     broken.dispose();
@@ -331,7 +318,7 @@ describe('server', () => {
     );
     await modelRegistry(s3, bucket).promote(v3);
     await publisher.publish(MODEL_PROMOTED_CHANNEL, JSON.stringify({ version: v3 }));
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await sleep(1500);
     const r = await post('/predict', { abv: 6, target_og: 1060 });
     assert.equal(r.status, 200);
     assert.equal(r.body.model, versions.v2);

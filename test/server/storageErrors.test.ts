@@ -5,15 +5,10 @@
 import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { after, before, describe, test } from 'node:test';
-import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
-import { loadConfig } from '../../lib/config.js';
 import { newVersion, registryKeys } from '../../lib/modelRegistry.js';
 import { putObject } from '../../lib/s3.js';
-import { loadTf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
-import { capturingLogger } from '../support/capture.js';
-import { listenLocal } from '../support/listen.js';
+import { startServer, type TestServer } from '../support/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 
 /** A loopback port that refuses connections: one that was free a moment ago. */
@@ -26,21 +21,12 @@ async function closedPort(): Promise<number> {
 }
 
 let stack: TestStack;
-const apps: FastifyInstance[] = [];
+const servers: TestServer[] = [];
 
 async function serve(env: Record<string, string>): Promise<string> {
-  // The SDK takes its endpoint from the process environment when a client is built.
-  Object.assign(process.env, stack.env, env);
-  const { tf } = await loadTf('cpu');
-  const app = await buildApp({
-    config: loadConfig({ ...process.env }),
-    tf,
-    logger: capturingLogger().logger,
-  });
-  apps.push(app);
-  const url = await listenLocal(app);
-  Object.assign(process.env, stack.env);
-  return url;
+  const server = await startServer({ stack, env, backend: 'cpu', capture: true });
+  servers.push(server);
+  return server.url;
 }
 
 before(async () => {
@@ -48,7 +34,7 @@ before(async () => {
 });
 
 after(async () => {
-  for (const app of apps) await app.close();
+  for (const server of servers) await server.close();
   await stack.close();
 });
 

@@ -8,41 +8,36 @@ import http from 'node:http';
 import net from 'node:net';
 import { after, before, describe, test } from 'node:test';
 import fc from 'fast-check';
-import type { FastifyInstance } from 'fastify';
 import { s3Client } from '../../lib/aws.js';
 import { loadTf } from '../../lib/tfjs.js';
-import { buildApp } from '../../server/app.js';
+import { startServer, type TestServer } from '../support/server.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
 import { publishModel, tinyModel } from './models.js';
 
 const KEY = 'sweep-key-0123456789';
 let stack: TestStack;
-let app: FastifyInstance;
+let server: TestServer;
 let port: number;
 
 before(async () => {
-  stack = await startTestStack({
-    stream: false,
-    env: { API_KEYS: KEY, PREDICT_BATCH_MAX: '8', LOG_LEVEL: 'fatal' },
-  });
+  // The champion is there before the server starts, which loads it at once.
+  stack = await startTestStack({ stream: false });
   const { tf } = await loadTf('auto');
   const s3 = s3Client(stack.config);
   const model = tinyModel(tf, 5);
   await publishModel(s3, stack.config.buckets.models, model);
   model.dispose();
   s3.destroy();
-  app = await buildApp({ config: stack.config, tf });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  port = (app.server.address() as { port: number }).port;
-  const deadline = Date.now() + 20_000;
-  while ((await fetch(`http://127.0.0.1:${port}/ready`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error('no model loaded');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
+  server = await startServer({
+    stack,
+    env: { API_KEYS: KEY, PREDICT_BATCH_MAX: '8', LOG_LEVEL: 'fatal' },
+    readyWithinMs: 20_000,
+  });
+  port = Number(new URL(server.url).port);
 });
 
 after(async () => {
-  await app?.close();
+  await server?.close();
   await stack?.close();
 });
 

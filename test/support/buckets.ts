@@ -26,24 +26,3 @@ export async function rawLines(s3: S3Client, bucket: string): Promise<string[]> 
   }
   return lines;
 }
-
-export async function waitFor<T>(
-  what: string,
-  probe: () => Promise<T>,
-  ok: (value: T) => boolean,
-  timeoutMs = 60_000,
-  intervalMs = 250,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (ok(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-}
-
-/** Waits until `check` answers true, asking every 50 ms (for a server's state, which changes fast). */
-export async function until(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
-  await waitFor(what, check, (done) => done, timeoutMs, 50);
-}

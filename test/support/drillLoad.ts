@@ -10,8 +10,7 @@ import { syntheticBeers } from '../../producer/sources.js';
 import { capturingLogger } from './capture.js';
 import { cleanedObjects } from './census.js';
 import type { DrillStack } from './drillStack.js';
-
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep, until, waitFor } from './wait.js';
 
 /**
  * Puts `count` beers with ids from `firstId` in chunks of `chunk`, `gapMs` apart, retrying through
@@ -33,7 +32,7 @@ export async function produce(
       logger,
     });
     assert.deepEqual(outcome.failed, [], 'the producer put every record');
-    await pause(options.gapMs ?? 100);
+    await sleep(options.gapMs ?? 100);
   }
   ctx.kinesis.destroy();
   return beers.map((beer) => beer.id as number);
@@ -107,37 +106,35 @@ export function watchServer(stack: DrillStack, port: number) {
 }
 
 export async function waitForServer(port: number, timeoutMs = 60_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(`http://127.0.0.1:${port}/health`)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`the server on ${port} did not answer /health`);
-    await pause(250);
-  }
+  await until(
+    `the server on ${port} to answer /health`,
+    async () => (await fetch(`http://127.0.0.1:${port}/health`).catch(() => undefined))?.ok === true,
+    timeoutMs,
+    250,
+  );
 }
 
 /** Waits until every id is in some cleaned object (S3 must answer). */
 export async function waitForIds(stack: DrillStack, ids: number[], timeoutMs = 120_000): Promise<void> {
   const s3 = s3Client(stack.config);
-  const deadline = Date.now() + timeoutMs;
-  try {
-    for (;;) {
-      const seen = new Set<number>();
-      try {
-        for (const object of await cleanedObjects(s3, stack.config.buckets.cleaned))
-          for (const id of object.ids) seen.add(id);
-      } catch {
-        // S3 away for a moment
-      }
-      const missing = ids.filter((id) => !seen.has(id)).length;
-      if (missing === 0) return;
-      if (Date.now() > deadline)
-        throw new Error(`${missing} of ${ids.length} ids never reached the cleaned table`);
-      await pause(500);
+  const missing = async () => {
+    const seen = new Set<number>();
+    try {
+      for (const object of await cleanedObjects(s3, stack.config.buckets.cleaned))
+        for (const id of object.ids) seen.add(id);
+    } catch {
+      // S3 away for a moment
     }
+    return ids.filter((id) => !seen.has(id)).length;
+  };
+  try {
+    await waitFor(
+      (left) => `the ${left} of ${ids.length} ids not yet in the cleaned table`,
+      missing,
+      (left) => left === 0,
+      timeoutMs,
+      500,
+    );
   } finally {
     s3.destroy();
   }

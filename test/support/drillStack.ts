@@ -18,6 +18,7 @@ import { ensureBucket } from '../../lib/s3.js';
 import { S3RVER_CREDENTIALS } from '../../local/s3StandIn.js';
 import { ensureStream } from '../../local/stream.js';
 import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 const here = import.meta.dirname;
 const brewstream = path.resolve(here, '..', '..', 'bin', 'brewstream.js');
@@ -142,12 +143,15 @@ function redisServer(port: number, dataDir: string) {
           { stdio: ['ignore', logFd, logFd] },
         ),
       async (child) => {
-        const deadline = Date.now() + 15_000;
-        while (!(await redisAnswers(url, 200))) {
-          if (child.exitCode !== null) throw new Error(`redis-server on ${port} exited (${child.exitCode})`);
-          if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
-          await new Promise((resolve) => setTimeout(resolve, 50));
-        }
+        await until(
+          `redis-server on ${port} to answer`,
+          async () => {
+            if (child.exitCode !== null)
+              throw new Error(`redis-server on ${port} exited (${child.exitCode})`);
+            return redisAnswers(url, 200);
+          },
+          15_000,
+        );
       },
     ),
   };

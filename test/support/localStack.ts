@@ -4,7 +4,6 @@
 // its own ports and data directory and, unless told otherwise, a Redis port of its own, so
 // start.js starts (and must stop) its own redis-server. The process tree is sampled while the
 // stack runs, so a test can show afterwards that nothing it started is left.
-import assert from 'node:assert/strict';
 import { type ChildProcess, type SpawnOptions, spawn } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
@@ -13,6 +12,7 @@ import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { freePort } from './ports.js';
 import { descendants, type ProcessInfo, stillRunning } from './processes.js';
+import { waitAtMost, waitFor } from './wait.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 
@@ -54,8 +54,6 @@ export interface LocalStack {
   /** Kills whatever is left (SIGKILL) and removes a data directory it created. */
   cleanup(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 // The manager holds npm as a plain child, as a process manager or a CI step would.
 const MANAGER = `
@@ -116,15 +114,14 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
   sample();
 
   const tail = () => lines.slice(-30).join('\n');
-  const waitForLine = async (match: (line: string) => boolean, what: string, timeoutMs: number) => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const line = lines.find(match);
-      if (line !== undefined) return line;
-      assert.ok(Date.now() < deadline, `no ${what} within ${timeoutMs / 1000}s:\n${tail()}`);
-      await sleep(200);
-    }
-  };
+  const waitForLine = (match: (line: string) => boolean, what: string, timeoutMs: number) =>
+    waitFor(
+      () => `${what}:\n${tail()}`,
+      async () => lines.find(match),
+      (line) => line !== undefined,
+      timeoutMs,
+      200,
+    );
 
   return {
     child,
@@ -140,23 +137,24 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     waitForLine,
     seen: () => [...seen.values()],
     waitForProcesses: async (check, what, timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        sample();
-        if (check([...seen.values()])) return;
-        const commands = [...seen.values()].map((info) => `${info.pid} ${info.command}`).join('\n');
-        assert.ok(Date.now() < deadline, `no ${what} within ${timeoutMs / 1000}s; seen:\n${commands}`);
-        await sleep(250);
-      }
+      const commands = (infos: ProcessInfo[]) =>
+        infos.map((info) => `${info.pid} ${info.command}`).join('\n');
+      await waitFor(
+        (infos) => `${what}; seen:\n${commands(infos)}`,
+        async () => {
+          sample();
+          return [...seen.values()];
+        },
+        check,
+        timeoutMs,
+      );
     },
-    waitUntilAllGone: async (timeoutMs) => {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const left = stillRunning(seen.values());
-        if (left.length === 0 || Date.now() > deadline) return left;
-        await sleep(250);
-      }
-    },
+    waitUntilAllGone: (timeoutMs) =>
+      waitAtMost(
+        async () => stillRunning(seen.values()),
+        (left) => left.length === 0,
+        timeoutMs,
+      ),
     cleanup: async () => {
       clearInterval(sampler);
       sample();

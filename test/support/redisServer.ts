@@ -3,6 +3,7 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { redisAnswers } from '../../lib/redis.js';
 import { freePort } from './ports.js';
+import { until } from './wait.js';
 
 export const REDIS_SERVER = 'redis-server';
 
@@ -49,11 +50,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
       );
       child = server;
       exited = new Promise((resolve) => server.once('exit', () => resolve()));
-      const deadline = Date.now() + 10_000;
-      while (!(await redisAnswers(url, 200))) {
-        if (Date.now() > deadline) throw new Error(`redis-server on ${port} did not answer`);
-        await new Promise((resolve) => setTimeout(resolve, 50));
-      }
+      await until(`redis-server on ${port} to answer`, () => redisAnswers(url, 200), 10_000);
     },
     async stop() {
       if (!child || child.exitCode !== null) return;

@@ -1,11 +1,11 @@
-// The quality report of a grouped cross-validation (trainer/crossValidation.ts): for the model and
+// The quality report of a grouped cross-validation (crossValidation.ts): for the model and
 // each baseline, MAE, median absolute error, MAE on beers up to 150 IBU, and MAE of log1p(IBU),
 // each with a 95% bootstrap interval over recipe groups, and the paired interval of the MAE
 // difference between the model and the best baseline. Pure.
 
-import { medianOf } from '../lib/stats.js';
-import { BASELINES, type BaselineName } from './baselines.js';
-import { type BootstrapOptions, bootstrapInterval, clustersOf } from './bootstrap.js';
+import { medianOf } from '../../lib/stats.js';
+import { BASELINES, type BaselineName } from '../../trainer/baselines.js';
+import { type BootstrapOptions, bootstrapInterval, clustersOf } from '../../trainer/bootstrap.js';
 
 export type Estimate = {
   value: number;

@@ -1,17 +1,18 @@
 // Cross-validation for the quality figures of `npm run bench -- trainer`.
 // - crossValidate: k folds by id hash (the original figures; copies of a recipe can sit on both
 //   sides, so it flatters every model);
-// - crossValidateGrouped: k folds by recipe group (trainer/split.ts), repeated for several
+// - crossValidateGrouped: k folds by recipe group (folds.ts), repeated for several
 //   seeds of the fold assignment, with the baselines (trainer/baselines.ts) fitted and scored on
 //   the same folds, so every comparison is paired.
-import type { CleanedRow } from '../lib/beer.js';
-import { predictIbu } from '../lib/predict.js';
-import type { Tf } from '../lib/tfjs.js';
-import { BASELINES, type BaselineName, fitBaselines, predictBaselines } from './baselines.js';
-import { buildDataset, type Dataset } from './dataset.js';
-import { type Metrics, regressionMetrics } from './metrics.js';
-import { type TrainOptions, trainModel } from './model.js';
-import { foldOf, groupedSplitOf, idBucket, recipeKey, type Split } from './split.js';
+import type { CleanedRow } from '../../lib/beer.js';
+import { predictIbu } from '../../lib/predict.js';
+import type { Tf } from '../../lib/tfjs.js';
+import { BASELINES, type BaselineName, fitBaselines, predictBaselines } from '../../trainer/baselines.js';
+import { buildDataset, type Dataset } from '../../trainer/dataset.js';
+import { type Metrics, regressionMetrics } from '../../trainer/metrics.js';
+import { type TrainOptions, trainModel } from '../../trainer/model.js';
+import { idBucket, recipeKey, type Split } from '../../trainer/split.js';
+import { foldOf, groupedSplitOf } from './folds.js';
 
 export interface CrossValidation {
   model: Metrics;
