@@ -6,6 +6,10 @@
 //   node scripts/run-tests.js --drills        only the failure drills (test/drills/), one file at a time
 //   node scripts/run-tests.js image           the container image test (test/image/: builds and runs
 //                                             the image; needs root and minutes)
+//   node scripts/run-tests.js --clock +365d trainer
+//                                             the same files with the tests' clock (theirs and their
+//                                             children's) moved by libfaketime (`faketime`, Debian's
+//                                             package): a test that passes today must pass next year
 // The drills and the image test take minutes, so a run without words (npm test) leaves them out;
 // they run when named (`npm run test:drills`, `npm run test:image`), and CI runs both after npm test.
 // Test files are found in the sources (*.test.ts) and run from dist/, so a test deleted from the
@@ -27,6 +31,12 @@ function find(dir) {
 const args = process.argv.slice(2);
 const unitOnly = args.includes('--unit');
 const drillsOnly = args.includes('--drills');
+const clockAt = args.indexOf('--clock');
+const clock = clockAt >= 0 ? args.splice(clockAt, 2)[1] : undefined;
+if (clockAt >= 0 && !/^[+-]\d+[smhdy]$/.test(clock ?? '')) {
+  console.error(`--clock takes an offset such as +365d, got ${clock ?? 'nothing'}`);
+  process.exit(2);
+}
 const filters = args.filter((arg) => arg !== '--unit' && arg !== '--drills');
 const drills = `test${path.sep}drills${path.sep}`;
 const SLOW_SUITES = [drills, `test${path.sep}image${path.sep}`];
@@ -56,9 +66,19 @@ const concurrency = process.env.TEST_CONCURRENCY ?? (drillsOnly ? '1' : '2');
 // Not --test-force-exit: on Node 24.21 it ends a file early at random and drops its remaining
 // tests without a failure (seen: test/infra/iam.test.ts ran 53, 55 or 56 of its 56). A drill that
 // fails half-way stops its watchers in close() instead, and .ci/run bounds each slow step in time.
-const result = spawnSync(
+const command = [
   process.execPath,
-  ['--enable-source-maps', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
-  { stdio: 'inherit' },
-);
+  '--enable-source-maps',
+  '--test',
+  `--test-concurrency=${concurrency}`,
+  '--test-reporter=spec',
+  ...files,
+];
+const result = clock
+  ? spawnSync('faketime', ['-f', clock, ...command], { stdio: 'inherit' })
+  : spawnSync(command[0], command.slice(1), { stdio: 'inherit' });
+if (result.error) {
+  console.error(`cannot run the tests: ${result.error.message}${clock ? ' (is faketime installed?)' : ''}`);
+  process.exit(1);
+}
 process.exit(result.status ?? 1);

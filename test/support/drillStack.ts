@@ -18,6 +18,7 @@ import { ensureBucket } from '../../lib/s3.js';
 import { S3RVER_CREDENTIALS } from '../../local/s3StandIn.js';
 import { ensureStream } from '../../local/stream.js';
 import { freePort } from './ports.js';
+import { redisServerEnv } from './redisServer.js';
 import { until } from './wait.js';
 
 const here = import.meta.dirname;
@@ -140,7 +141,7 @@ function redisServer(port: number, dataDir: string) {
             '--loglevel',
             'warning',
           ],
-          { stdio: ['ignore', logFd, logFd] },
+          { stdio: ['ignore', logFd, logFd], env: redisServerEnv() },
         ),
       async (child) => {
         await until(

@@ -7,9 +7,19 @@ import { until } from './wait.js';
 
 export const REDIS_SERVER = 'redis-server';
 
+/**
+ * The environment a redis-server child starts in: ours without LD_PRELOAD. A test run may move the
+ * tests' clock with libfaketime (scripts/run-tests.js --clock), which redis-server's jemalloc does
+ * not survive; Redis keeps its own clock, as it does beside every deployment.
+ */
+export function redisServerEnv(): NodeJS.ProcessEnv {
+  const { LD_PRELOAD: _, ...env } = process.env;
+  return env;
+}
+
 /** A reason to skip when redis-server is not installed (scripts/ensure-redis.sh installs it). */
 export const noRedisServer =
-  spawnSync(REDIS_SERVER, ['--version']).status === 0
+  spawnSync(REDIS_SERVER, ['--version'], { env: redisServerEnv() }).status === 0
     ? false
     : `${REDIS_SERVER} is not installed (scripts/ensure-redis.sh installs it)`;
 
@@ -46,7 +56,7 @@ export async function privateRedis(): Promise<PrivateRedis> {
           '--loglevel',
           'warning',
         ],
-        { stdio: 'ignore' },
+        { stdio: 'ignore', env: redisServerEnv() },
       );
       child = server;
       exited = new Promise((resolve) => server.once('exit', () => resolve()));
