@@ -3,6 +3,7 @@
 // every synth and fail it on any finding that is not fixed or acknowledged with a reason.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { repoRoot } from './paths.js';
@@ -28,7 +29,16 @@ export function buildApp(
   return { app, stack };
 }
 
+/**
+ * Whether the module at `moduleUrl` is the script node was started with. Compared as paths: the
+ * URL percent-encodes what the path spells raw (a space is %20), so comparing text fails in a
+ * folder whose name has a space, and the app would synthesise no stack.
+ */
+export function isEntryPoint(moduleUrl: string, argv1: string | undefined): boolean {
+  return argv1 !== undefined && fileURLToPath(moduleUrl) === path.resolve(argv1);
+}
+
 // Run directly (by cdk.json): synthesise.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url, process.argv[1])) {
   buildApp().app.synth();
 }
