@@ -198,24 +198,21 @@ export class Monitoring extends Construct {
       DEPENDENCY_UNAVAILABLE_PATTERN,
     );
 
+    // KCL's metrics are in the application's namespace, by operation; the worst value counts.
+    const kcl = (metricName: string, operation: string) =>
+      new cloudwatch.Metric({
+        namespace: settings.applicationName,
+        metricName,
+        dimensionsMap: { Operation: operation },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      });
     // KCL publishes MillisBehindLatest per shard and, with the Operation dimension only
-    // (ApplicationTracker), for the whole application; its namespace is the application name.
-    const consumerLag = new cloudwatch.Metric({
-      namespace: settings.applicationName,
-      metricName: 'MillisBehindLatest',
-      dimensionsMap: { Operation: 'ApplicationTracker' },
-      statistic: 'Maximum',
-      period: Duration.minutes(1),
-    });
+    // (ApplicationTracker), for the whole application.
+    const consumerLag = kcl('MillisBehindLatest', 'ApplicationTracker');
     // Leases no live worker renews: shards nobody reads. Each worker publishes its own view with
-    // the Operation dimension only (consumer.properties turns WorkerIdentifier off); the worst counts.
-    const unreadShards = new cloudwatch.Metric({
-      namespace: settings.applicationName,
-      metricName: 'ExpiredLeases',
-      dimensionsMap: { Operation: 'TakeLeases' },
-      statistic: 'Maximum',
-      period: Duration.minutes(1),
-    });
+    // the Operation dimension only (consumer.properties turns WorkerIdentifier off).
+    const unreadShards = kcl('ExpiredLeases', 'TakeLeases');
     // Every shard's own lag, for the dashboard only: an alarm cannot use SEARCH, and the shard ids
     // change with every reshard.
     const lagPerShard = new cloudwatch.MathExpression({

@@ -682,88 +682,39 @@ describe('IAM: every call each role makes', () => {
 });
 
 describe('IAM: CloudWatch alarms can notify through the alarm topic, only alarms of this account', () => {
-  const alarmOf = (account: string) => `arn:aws:cloudwatch:${REGION}:${account}:alarm:brewstream-ConsumerLag`;
-  const fromAccount = (account: string) => ({
-    'aws:SecureTransport': 'true',
-    'aws:SourceAccount': account,
-    'aws:SourceArn': alarmOf(account),
-  });
   const OTHER = '210987654321';
+  /** The request context of a call CloudWatch makes for an alarm of `account`, over TLS unless told. */
+  const fromAccount = (account: string, tls = true) => ({
+    'aws:SecureTransport': String(tls),
+    'aws:SourceAccount': account,
+    'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${account}:alarm:brewstream-ConsumerLag`,
+  });
+  /** sns:Publish to the alarm topic by `service`, against the topic policy (or another one). */
+  const publish = (
+    context: Record<string, string>,
+    service = 'cloudwatch.amazonaws.com',
+    policy = alarms.topicPolicy,
+  ) => simulateService(service, 'sns:Publish', alarms.topic, context, policy);
 
   test('an alarm of this account publishes to the topic (sns:Publish) → Allow', async () => {
-    assert.equal(
-      await simulateService(
-        'cloudwatch.amazonaws.com',
-        'sns:Publish',
-        alarms.topic,
-        fromAccount(ACCOUNT),
-        alarms.topicPolicy,
-      ),
-      'Allowed',
-    );
+    assert.equal(await publish(fromAccount(ACCOUNT)), 'Allowed');
   });
 
   test("another account's alarm publishes to the topic (the confused deputy) → Deny", async () => {
-    assert.notEqual(
-      await simulateService(
-        'cloudwatch.amazonaws.com',
-        'sns:Publish',
-        alarms.topic,
-        fromAccount(OTHER),
-        alarms.topicPolicy,
-      ),
-      'Allowed',
-    );
+    assert.notEqual(await publish(fromAccount(OTHER)), 'Allowed');
   });
 
   test('publishing without TLS, or as another service, → Deny', async () => {
-    const plain = { ...fromAccount(ACCOUNT), 'aws:SecureTransport': 'false' };
-    assert.equal(
-      await simulateService(
-        'cloudwatch.amazonaws.com',
-        'sns:Publish',
-        alarms.topic,
-        plain,
-        alarms.topicPolicy,
-      ),
-      'ExplicitlyDenied',
-    );
-    assert.notEqual(
-      await simulateService(
-        'events.amazonaws.com',
-        'sns:Publish',
-        alarms.topic,
-        fromAccount(ACCOUNT),
-        alarms.topicPolicy,
-      ),
-      'Allowed',
-    );
+    assert.equal(await publish(fromAccount(ACCOUNT, false)), 'ExplicitlyDenied');
+    assert.notEqual(await publish(fromAccount(ACCOUNT), 'events.amazonaws.com'), 'Allowed');
   });
 
   test("CloudWatch may use the topic's key for this account's alarms only (kms:GenerateDataKey, kms:Decrypt)", async () => {
+    const useKey = (action: string, account: string) =>
+      simulateService('cloudwatch.amazonaws.com', action, alarms.key, fromAccount(account), alarms.keyPolicy);
     for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
-      assert.equal(
-        await simulateService(
-          'cloudwatch.amazonaws.com',
-          action,
-          alarms.key,
-          fromAccount(ACCOUNT),
-          alarms.keyPolicy,
-        ),
-        'Allowed',
-        action,
-      );
-      assert.notEqual(
-        await simulateService(
-          'cloudwatch.amazonaws.com',
-          action,
-          alarms.key,
-          fromAccount(OTHER),
-          alarms.keyPolicy,
-        ),
-        'Allowed',
-        action,
-      );
+      assert.equal(await useKey(action, ACCOUNT), 'Allowed', action);
+      assert.notEqual(await useKey(action, OTHER), 'Allowed', action);
     }
   });
 
@@ -773,13 +724,7 @@ describe('IAM: CloudWatch alarms can notify through the alarm topic, only alarms
       Statement: [alarms.topicPolicy.Statement].flat().filter((st: Json) => st.Effect === 'Deny'),
     };
     assert.equal(
-      await simulateService(
-        'cloudwatch.amazonaws.com',
-        'sns:Publish',
-        alarms.topic,
-        fromAccount(ACCOUNT),
-        denyOnly,
-      ),
+      await publish(fromAccount(ACCOUNT), 'cloudwatch.amazonaws.com', denyOnly),
       'ImplicitlyDenied',
     );
   });
