@@ -3,10 +3,9 @@
 // every synth and fail it on any finding that is not fixed or acknowledged with a reason.
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { repoRoot } from './paths.js';
+import { isEntryPoint, repoRoot } from './paths.js';
 import { loadSettings } from './settings.js';
 import { BrewstreamStack } from './stack.js';
 
@@ -27,15 +26,6 @@ export function buildApp(
   const stack = new BrewstreamStack(app, settings.stackName, settings, { env });
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
   return { app, stack };
-}
-
-/**
- * Whether the module at `moduleUrl` is the script node was started with. Compared as paths: the
- * URL percent-encodes what the path spells raw (a space is %20), so comparing text fails in a
- * folder whose name has a space, and the app would synthesise no stack.
- */
-export function isEntryPoint(moduleUrl: string, argv1: string | undefined): boolean {
-  return argv1 !== undefined && fileURLToPath(moduleUrl) === path.resolve(argv1);
 }
 
 // Run directly (by cdk.json): synthesise.

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { isEntryPoint } from './app.js';
+import { isEntryPoint } from './paths.js';
 
 describe('isEntryPoint', () => {
   it('recognises the script in a folder whose name has a space (percent-encoded in the URL)', () => {
