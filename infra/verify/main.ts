@@ -13,36 +13,45 @@ import { parseVerifyArgs, USAGE } from './decisions.js';
 import { exitCode, formatReport } from './report.js';
 import { awsTarget, localTarget, type Target } from './targets.js';
 
+const OPTIONS = {
+  stack: { type: 'string' },
+  local: { type: 'boolean' },
+  'record-timeout': { type: 'string' },
+  'retrain-timeout': { type: 'string' },
+  'athena-output': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
 export async function main(argv: string[]): Promise<number> {
-  const { values, positionals } = parseArgs({
-    args: argv,
-    allowPositionals: true,
-    options: {
-      stack: { type: 'string' },
-      local: { type: 'boolean' },
-      'record-timeout': { type: 'string' },
-      'retrain-timeout': { type: 'string' },
-      'athena-output': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
-  });
+  let parsed: ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: typeof OPTIONS }>
+  >;
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: OPTIONS });
+  } catch (error) {
+    // An unknown option, or one without its value.
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const { values, positionals } = parsed;
   if (values.help) {
     process.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const defaultDataDir = loadConfig().local.dataDir;
-  const options = parseVerifyArgs(
-    values,
-    positionals,
-    existsSync(path.join(defaultDataDir, LOCAL_OUTPUTS_FILE)),
-  );
-  if (typeof options === 'string') {
-    process.stderr.write(`${options}\n${USAGE}\n`);
-    return 2;
-  }
-  const bounds = { recordTimeoutS: options.recordTimeoutS, retrainTimeoutS: options.retrainTimeoutS };
   let target: Target;
   try {
+    // npm start's data directory, as npm start itself reads it (LOCAL_DATA_DIR).
+    const defaultDataDir = loadConfig().local.dataDir;
+    const options = parseVerifyArgs(
+      values,
+      positionals,
+      existsSync(path.join(defaultDataDir, LOCAL_OUTPUTS_FILE)),
+    );
+    if (typeof options === 'string') {
+      process.stderr.write(`${options}\n${USAGE}\n`);
+      return 2;
+    }
+    const bounds = { recordTimeoutS: options.recordTimeoutS, retrainTimeoutS: options.retrainTimeoutS };
     target =
       options.target.kind === 'aws'
         ? await awsTarget(options.target.stack, { ...bounds, athenaOutput: options.athenaOutput })
