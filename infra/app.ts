@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { App, type Environment, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { repoRoot } from './paths.js';
+import { isEntryPoint, repoRoot } from './paths.js';
 import { loadSettings } from './settings.js';
 import { BrewstreamStack } from './stack.js';
 
@@ -29,6 +29,6 @@ export function buildApp(
 }
 
 // Run directly (by cdk.json): synthesise.
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (isEntryPoint(import.meta.url, process.argv[1])) {
   buildApp().app.synth();
 }

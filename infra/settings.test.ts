@@ -51,4 +51,32 @@ describe('settings', () => {
     assert.throws(() => settings({ stackName: 'a'.repeat(31) }), /stackName: at most 30 characters/);
     assert.throws(() => settings({ stackName: 'ends-' }), /stackName: "ends-" is not a stack name/);
   });
+
+  it("refuses memory sizes Fargate refuses: 1 GiB steps per CPU size, and 256 units' three sizes", () => {
+    assert.throws(
+      () => settings({ serverCpu: 1024, serverMemoryMiB: 3000 }),
+      /serverMemoryMiB: Fargate allows 2048-8192 MiB in 1024 MiB steps with 1024 CPU units, got 3000/,
+    );
+    assert.throws(
+      () => settings({ trainerCpu: 4096, trainerMemoryMiB: 8704 }),
+      /trainerMemoryMiB: Fargate allows 8192-30720 MiB in 1024 MiB steps with 4096 CPU units, got 8704/,
+    );
+    assert.throws(
+      () => settings({ consumerCpu: 256, consumerMemoryMiB: 1536, consumerShardsPerTask: 1 }),
+      /consumerMemoryMiB: Fargate allows 512, 1024 or 2048 MiB with 256 CPU units, got 1536/,
+    );
+    // The ends of each range and a step between them pass.
+    assert.equal(settings({ serverCpu: 1024, serverMemoryMiB: 3072 }).server.memoryMiB, 3072);
+    assert.equal(settings({ trainerCpu: 4096, trainerMemoryMiB: 30_720 }).trainer.memoryMiB, 30_720);
+    assert.equal(settings({ serverCpu: 256, serverMemoryMiB: 512 }).server.memoryMiB, 512);
+  });
+
+  it('gives the deployed server a production rate limit, set by serverRateLimitPerMinute', () => {
+    assert.equal(settings({}).server.rateLimitPerMinute, 600);
+    assert.equal(settings({ serverRateLimitPerMinute: '1200' }).server.rateLimitPerMinute, 1200);
+    assert.throws(
+      () => settings({ serverRateLimitPerMinute: 0 }),
+      /serverRateLimitPerMinute: must be between 1/,
+    );
+  });
 });

@@ -25,14 +25,29 @@ const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ];
 
-/** Fargate's valid CPU units and, for each, the memory (MiB) it allows. */
-const FARGATE_MEMORY_MIB: Record<number, [number, number]> = {
-  256: [512, 2048],
-  512: [1024, 4096],
-  1024: [2048, 8192],
-  2048: [4096, 16_384],
-  4096: [8192, 30_720],
+/**
+ * Fargate's valid CPU units and, for each, the memory sizes (MiB) it accepts: AWS's task size
+ * table. 256 units take 512, 1024 or 2048; the others a range in 1 GiB steps.
+ */
+const FARGATE_MEMORY_MIB: Record<number, number[]> = {
+  256: [512, 1024, 2048],
+  512: gibSteps(1024, 4096),
+  1024: gibSteps(2048, 8192),
+  2048: gibSteps(4096, 16_384),
+  4096: gibSteps(8192, 30_720),
 };
+
+function gibSteps(from: number, to: number): number[] {
+  return Array.from({ length: (to - from) / 1024 + 1 }, (_, i) => from + i * 1024);
+}
+
+/** The memory sizes of one CPU size, as an error message says them. */
+function fargateMemoryRule(sizes: number[]): string {
+  const [lo, hi] = [sizes[0], sizes.at(-1)];
+  return sizes.length <= 3
+    ? `${sizes.slice(0, -1).join(', ')} or ${hi} MiB`
+    : `${lo}-${hi} MiB in 1024 MiB steps`;
+}
 
 function FargateSize(role: string, cpu: number, memoryMiB: number) {
   return {
@@ -89,6 +104,9 @@ const SettingsSchema = Type.Object({
   // Network and cache
   maxAzs: Type.Integer({ key: 'maxAzs', default: 2, minimum: 2, maximum: 6 }),
   natGateways: Type.Integer({ key: 'natGateways', default: 1, minimum: 1, maximum: 6 }),
+  // The consumer's and producer's Kinesis calls through an interface endpoint instead of the NAT
+  // gateway: a fixed hourly price per AZ against NAT's per-GB one (docs/aws.md "Costs").
+  kinesisVpcEndpoint: Type.Boolean({ key: 'kinesisVpcEndpoint', default: false }),
   cacheNodeType: Type.String({
     key: 'cacheNodeType',
     default: 'cache.t4g.small',
@@ -106,6 +124,14 @@ const SettingsSchema = Type.Object({
       key: 'serverRequestsPerTarget',
       default: 3000,
       minimum: 10,
+      maximum: 1_000_000,
+    }),
+    // RATE_LIMIT_PER_MINUTE of each server task: per API key, else per client address, counted in
+    // each task's memory (so a client spread over n tasks gets up to n times this).
+    rateLimitPerMinute: Type.Integer({
+      key: 'serverRateLimitPerMinute',
+      default: 600,
+      minimum: 1,
       maximum: 1_000_000,
     }),
   }),
@@ -141,6 +167,14 @@ const SettingsSchema = Type.Object({
   allowedCidr: Type.String({ key: 'allowedCidr', default: '0.0.0.0/0', pattern: CIDR, what: 'an IPv4 CIDR' }),
   certificateArn: Type.Optional(
     Type.String({ key: 'certificateArn', pattern: /^arn:aws[a-z-]*:acm:/, what: 'an ACM certificate ARN' }),
+  ),
+  // The DNS name clients use (and the certificate covers): ApiUrl is https://<domainName>.
+  domainName: Type.Optional(
+    Type.String({
+      key: 'domainName',
+      pattern: /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/,
+      what: 'a lower-case DNS name',
+    }),
   ),
   predictRequiresKey: Type.Boolean({ key: 'predictRequiresKey', default: false }),
   // Operations
@@ -222,10 +256,11 @@ function crossChecks(settings: Settings): string[] {
   const problems: string[] = [];
   for (const role of ['server', 'consumer', 'trainer'] as const) {
     const { cpu, memoryMiB } = settings[role];
-    const [lo, hi] = FARGATE_MEMORY_MIB[cpu] ?? [512, 30_720];
-    if (memoryMiB < lo || memoryMiB > hi) {
+    // An invalid cpu is reported on its own key already.
+    const sizes = FARGATE_MEMORY_MIB[cpu];
+    if (sizes && !sizes.includes(memoryMiB)) {
       problems.push(
-        `${role}MemoryMiB: Fargate allows ${lo}-${hi} MiB with ${cpu} CPU units, got ${memoryMiB}`,
+        `${role}MemoryMiB: Fargate allows ${fargateMemoryRule(sizes)} with ${cpu} CPU units, got ${memoryMiB}`,
       );
     }
   }

@@ -10,9 +10,11 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { AwsSolutionsChecks } from 'cdk-nag';
+import { propertiesTemplate } from '../consumers/amazon/properties.js';
 import { CLEANED_COLUMNS } from '../lib/beer.js';
 import { buildApp, cdkJsonContext } from './app.js';
 import { DEPENDENCY_UNAVAILABLE_PATTERN, SERVER_5XX_PATTERN } from './constructs/monitoring.js';
+import { SERVICE_LINKED_ROLES } from './constructs/serviceLinkedRoles.js';
 import { ROLE_COMMANDS } from './constructs/services.js';
 
 // biome-ignore lint/suspicious/noExplicitAny: CloudFormation JSON is untyped
@@ -240,6 +242,8 @@ describe('services', () => {
     assert.equal(env(server).HOST, '0.0.0.0');
     // Behind one proxy, the ALB (the server-hardening branch reads TRUST_PROXY).
     assert.equal(env(server).TRUST_PROXY, '1');
+    // A production limit per client and task, not the local default of 600,000.
+    assert.equal(env(server).RATE_LIMIT_PER_MINUTE, '600');
     const targetGroup = one('AWS::ElasticLoadBalancingV2::TargetGroup');
     assert.equal(targetGroup.HealthCheckPath, '/ready');
     assert.equal(targetGroup.Matcher.HttpCode, '200');
@@ -258,10 +262,14 @@ describe('services', () => {
     ]);
   });
 
-  test('the server scales on CPU and on requests per target', () => {
+  test('the server scales on CPU and on requests per target, and the template sets no task count for it', () => {
     const target = one('AWS::ApplicationAutoScaling::ScalableTarget');
     assert.equal(target.MinCapacity, 2);
     assert.equal(target.MaxCapacity, 6);
+    // CloudFormation would put a template DesiredCount back on every update of the service.
+    assert.equal(service('Server').DesiredCount, undefined);
+    assert.equal(service('Consumer').DesiredCount, 1);
+    assert.equal(service('Trainer').DesiredCount, 1);
     const metrics = ofType('AWS::ApplicationAutoScaling::ScalingPolicy').map(
       ([, r]) =>
         r.Properties.TargetTrackingScalingPolicyConfiguration.PredefinedMetricSpecification
@@ -302,7 +310,11 @@ describe('producer', () => {
     assert.equal(fn.Runtime, 'nodejs24.x');
     assert.equal(fn.Handler, 'index.handler');
     assert.equal(fn.Environment.Variables.PUNK_SOURCE, 'db');
-    const rule = one('AWS::Events::Rule');
+    const [, schedule] = ofType('AWS::Events::Rule').find(([id]) => id.startsWith('ProducerSchedule')) as [
+      string,
+      Json,
+    ];
+    const rule = schedule.Properties;
     assert.equal(rule.ScheduleExpression, 'rate(5 minutes)');
     const [fnId] = ofType('AWS::Lambda::Function').find(([id]) => id.startsWith('Producer')) as [
       string,
@@ -389,9 +401,86 @@ describe('operations', () => {
     byMetric('Errors');
     // Nothing watches the stream-level iterator age, which Firehose keeps fresh.
     assert.ok(!alarms.some((a) => metricsOf(a).some((m) => m.name === 'GetRecords.IteratorAgeMilliseconds')));
-    assert.equal(alarms.length, 12);
+    byMetric('ExpiredLeases');
+    byMetric('MatchedEvents');
+    assert.equal(alarms.length, 14);
     const [topicId] = ofType('AWS::SNS::Topic')[0] as [string, Json];
     for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [{ Ref: topicId }]);
+  });
+
+  test("a shard nobody reads alarms on KCL's ExpiredLeases, in the dimensions the daemon is told to publish", () => {
+    const alarm = ofType('AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .find((a) => a.MetricName === 'ExpiredLeases') as Json;
+    assert.equal(alarm.Namespace, 'brewstream-cleaned');
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'Operation', Value: 'TakeLeases' }]);
+    assert.equal(alarm.Statistic, 'Maximum');
+    assert.equal(alarm.Threshold, 1);
+    assert.equal(alarm.EvaluationPeriods, 10);
+    // A metric is stored per set of dimensions: with WorkerIdentifier on, the alarm's series
+    // (Operation only) would never receive a value. The daemon's properties turn it off.
+    const properties = readFileSync(propertiesTemplate, 'utf8');
+    const enabled = /^metricsEnabledDimensions = (.+)$/m.exec(properties)?.[1]?.split(',') ?? [];
+    assert.ok(!enabled.includes('WorkerIdentifier'), enabled.join(','));
+    for (const dimension of alarm.Dimensions as Json[]) assert.ok(enabled.includes(dimension.Name));
+    assert.match(properties, /^metricsLevel = SUMMARY$/m);
+    // KCL publishes ExpiredLeases at SUMMARY; DETAILED-only metrics would be dropped.
+  });
+
+  test('a task that stops with a non-zero exit, or never starts, is an event the TaskCrashes alarm counts', () => {
+    const [ruleId, rule] = ofType('AWS::Events::Rule').find(([id]) =>
+      id.startsWith('MonitoringTaskCrash'),
+    ) as [string, Json];
+    const pattern = rule.Properties.EventPattern;
+    assert.deepEqual(pattern.source, ['aws.ecs']);
+    assert.deepEqual(pattern['detail-type'], ['ECS Task State Change']);
+    const [clusterId] = ofType('AWS::ECS::Cluster')[0] as [string, Json];
+    assert.deepEqual(pattern.detail.clusterArn, [{ 'Fn::GetAtt': [clusterId, 'Arn'] }]);
+    assert.deepEqual(pattern.detail.lastStatus, ['STOPPED']);
+    assert.deepEqual(pattern.detail.$or, [
+      { containers: { exitCode: [{ 'anything-but': 0 }] } },
+      { stopCode: ['TaskFailedToStart'] },
+    ]);
+    const alarm = ofType('AWS::CloudWatch::Alarm')
+      .map(([, r]) => r.Properties)
+      .find((a) => a.MetricName === 'MatchedEvents') as Json;
+    assert.equal(alarm.Namespace, 'AWS/Events');
+    assert.deepEqual(alarm.Dimensions, [{ Name: 'RuleName', Value: { Ref: ruleId } }]);
+    assert.equal(alarm.Statistic, 'Sum');
+    assert.equal(alarm.Threshold, 1);
+    // Each event is kept: the rule writes it to a log group whose resource policy lets this rule in.
+    const [groupId, group] = ofType('AWS::Logs::LogGroup').find(
+      ([, g]) => g.Properties.LogGroupName === '/aws/events/brewstream/Brewstream/task-crashes',
+    ) as [string, Json];
+    assert.ok(group);
+    assert.deepEqual(rule.Properties.Targets[0].Arn, { 'Fn::GetAtt': [groupId, 'Arn'] });
+    const policy = JSON.stringify(one('AWS::Logs::ResourcePolicy').PolicyDocument);
+    assert.match(policy, /events\.amazonaws\.com/);
+    assert.match(policy, new RegExp(`"Fn::GetAtt":\\["${ruleId}","Arn"\\]`));
+  });
+
+  test('CloudWatch may publish to the alarm topic and use its key, for alarms of this account only', () => {
+    const topicPolicy = one('AWS::SNS::TopicPolicy').PolicyDocument.Statement as Json[];
+    const allow = topicPolicy.find((st) => st.Effect === 'Allow') as Json;
+    assert.deepEqual(allow.Principal, { Service: 'cloudwatch.amazonaws.com' });
+    assert.equal(allow.Action, 'sns:Publish');
+    assert.deepEqual(allow.Condition, {
+      StringEquals: { 'aws:SourceAccount': '123456789012' },
+      ArnLike: { 'aws:SourceArn': 'arn:aws:cloudwatch:eu-west-1:123456789012:alarm:*' },
+    });
+    // enforceSSL's deny stays.
+    assert.ok(
+      topicPolicy.some(
+        (st) => st.Effect === 'Deny' && st.Condition?.Bool?.['aws:SecureTransport'] === 'false',
+      ),
+    );
+    const keyPolicy = one('AWS::KMS::Key').KeyPolicy.Statement as Json[];
+    const cloudwatch = keyPolicy.filter((st) =>
+      JSON.stringify(st.Principal).includes('cloudwatch.amazonaws.com'),
+    );
+    assert.equal(cloudwatch.length, 1);
+    assert.deepEqual(cloudwatch[0]?.Condition, allow.Condition);
+    assert.deepEqual([cloudwatch[0]?.Action].flat().sort(), ['kms:Decrypt', 'kms:GenerateDataKey*']);
   });
 
   test('the log metric filters count dead letters, failed jobs, server faults and dependency outages apart', () => {
@@ -401,6 +490,9 @@ describe('operations', () => {
         r.Properties.FilterPattern,
       ]),
     );
+    // In the stack's own namespace: a second stack's filters must not feed this one's alarms.
+    for (const [, r] of ofType('AWS::Logs::MetricFilter'))
+      assert.equal(r.Properties.MetricTransformations[0].MetricNamespace, 'Brewstream/Brewstream');
     assert.deepEqual(filters, {
       DeadLetters: '{ $.deadLetter IS TRUE }',
       TrainerJobFailures: '{ $.jobFailed IS TRUE }',
@@ -471,6 +563,8 @@ describe('IAM', () => {
       // security group's rules through a CDK custom resource, whose Lambda role CDK builds with
       // the basic execution policy.
       if (id.startsWith('CustomVpcRestrictDefaultSGCustomResourceProviderRole')) continue;
+      // Likewise CDK's AwsCustomResource function (the service-linked roles), with its own logs only.
+      if (id.startsWith('AWS679f53fac002430cb0da5b7982bd2287ServiceRole')) continue;
       assert.equal(role.Properties.ManagedPolicyArns, undefined, id);
     }
   });
@@ -500,6 +594,78 @@ describe('cdk-nag', () => {
     const report = readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8');
     assert.match(report, /AwsSolutions-S10/); // no TLS-only policy
     assert.match(report, /AwsSolutions-S1/); // no access logs
+  });
+});
+
+describe('a first deploy in a new account, and the deploys after it', () => {
+  test("ECS's service-linked roles are created before any service, an existing role being no error", () => {
+    const roles = ofType('Custom::ServiceLinkedRole');
+    const created = roles.map(([, r]) => JSON.parse(r.Properties.Create));
+    assert.deepEqual(
+      created.map((c) => c.parameters.AWSServiceName).sort(),
+      Object.keys(SERVICE_LINKED_ROLES).sort(),
+    );
+    for (const call of created) {
+      assert.equal(call.action, 'createServiceLinkedRole');
+      // "Service role name ... has been taken in this account" is InvalidInput.
+      assert.equal(call.ignoreErrorCodesMatching, 'InvalidInput');
+    }
+    // Never deleted with the stack: no Delete call.
+    for (const [, r] of roles) assert.equal(r.Properties.Delete, undefined);
+    // Every ECS service and the scaling target wait for both.
+    const ids = roles.map(([id]) => id);
+    for (const [id, r] of [
+      ...ofType('AWS::ECS::Service'),
+      ...ofType('AWS::ApplicationAutoScaling::ScalableTarget'),
+      ...ofType('AWS::ECS::Cluster'),
+    ])
+      for (const role of ids) assert.ok([r.DependsOn].flat().includes(role), `${id} waits for ${role}`);
+    // The template names the scaling role by the ARN the custom resource creates.
+    assert.match(
+      JSON.stringify(one('AWS::ApplicationAutoScaling::ScalableTarget').RoleARN),
+      /AWSServiceRoleForApplicationAutoScaling_ECSService/,
+    );
+  });
+
+  test('the models bucket expires old versions, keeping the five latest', () => {
+    const rules = resources[bucketId('Models')]?.Properties.LifecycleConfiguration.Rules as Json[];
+    const rule = rules.find((r) => r.NoncurrentVersionExpiration) as Json;
+    assert.deepEqual(rule.NoncurrentVersionExpiration, { NoncurrentDays: 90, NewerNoncurrentVersions: 5 });
+    assert.equal(rule.Status, 'Enabled');
+  });
+
+  test('the CSV serde escapes nothing with a backslash (a name keeps its backslashes)', () => {
+    const input = glueTables().find((t) => t.TableType !== 'VIRTUAL_VIEW') as Json;
+    assert.deepEqual(input.StorageDescriptor.SerdeInfo.Parameters, {
+      separatorChar: ',',
+      quoteChar: '"',
+      escapeChar: '\uE000',
+    });
+  });
+
+  test('Kinesis through NAT by default; an interface endpoint with kinesisVpcEndpoint', () => {
+    const endpoints = (json: Record<string, Json>) =>
+      Object.values(json)
+        .filter((r) => r.Type === 'AWS::EC2::VPCEndpoint')
+        .map((r) => r.Properties);
+    assert.ok(endpoints(resources).every((e) => e.VpcEndpointType !== 'Interface'));
+    const json = synth({ 'aws:cdk:bundling-stacks': [], kinesisVpcEndpoint: true }).template.toJSON()
+      .Resources;
+    const kinesis = endpoints(json).filter((e) => e.VpcEndpointType === 'Interface');
+    assert.equal(kinesis.length, 1);
+    assert.match(JSON.stringify(kinesis[0]?.ServiceName), /kinesis-streams/);
+    assert.equal(kinesis[0]?.PrivateDnsEnabled, true);
+  });
+
+  test('a second stack has its own metric namespace', () => {
+    const json = synth({ 'aws:cdk:bundling-stacks': [], stackName: 'Brewstream-Staging' }).template.toJSON()
+      .Resources as Record<string, Json>;
+    const namespaces = new Set(
+      Object.values(json)
+        .filter((r) => r.Type === 'AWS::Logs::MetricFilter')
+        .map((r) => r.Properties.MetricTransformations[0].MetricNamespace),
+    );
+    assert.deepEqual([...namespaces], ['Brewstream/Brewstream-Staging']);
   });
 });
 
@@ -564,6 +730,26 @@ describe('context', () => {
     ]);
     const report = JSON.parse(readFileSync(path.join(app.outdir, 'validation-report.json'), 'utf8'));
     for (const plugin of report.pluginReports as Json[]) assert.deepEqual(plugin.violations, []);
+    // Without a domainName, ApiUrl is the load balancer's own name, which the certificate does not cover.
+    assert.match(
+      JSON.stringify(t.toJSON().Outputs.ApiUrl.Value),
+      /^\{"Fn::Join":\["",\["https:\/\/",\{"Fn::GetAtt"/,
+    );
+  });
+
+  test('with a domainName, ApiUrl is https://<domainName>, the name the certificate covers', () => {
+    const { template: t } = synth({
+      'aws:cdk:bundling-stacks': [],
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      domainName: 'beers.example.com',
+    });
+    const outputs = t.toJSON().Outputs;
+    assert.equal(outputs.ApiUrl.Value, 'https://beers.example.com');
+    assert.equal(outputs.DashboardUrl.Value, 'https://beers.example.com/admin/queues');
+    assert.throws(
+      () => synth({ domainName: 'Not A Name' }),
+      /domainName: "Not A Name" is not a lower-case DNS name/,
+    );
   });
 
   test('the consumer gets one task per consumerShardsPerTask shards, each capped at that many leases', () => {
@@ -609,7 +795,7 @@ describe('context', () => {
         assert.match(error.message, /allowedCidr: "anywhere" is not an IPv4 CIDR/);
         assert.match(
           error.message,
-          /serverMemoryMiB: Fargate allows 2048-8192 MiB with 1024 CPU units, got 512/,
+          /serverMemoryMiB: Fargate allows 2048-8192 MiB in 1024 MiB steps with 1024 CPU units, got 512/,
         );
         // 4 reads a second plus Firehose's one is the whole shard's limit.
         assert.match(error.message, /consumerPollIntervalMs: must be between 400 and 60000, got 250/);

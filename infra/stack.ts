@@ -6,6 +6,7 @@ import { Cache } from './constructs/cache.js';
 import { Monitoring } from './constructs/monitoring.js';
 import { Network } from './constructs/network.js';
 import { Producer } from './constructs/producer.js';
+import { ServiceLinkedRoles } from './constructs/serviceLinkedRoles.js';
 import { Services } from './constructs/services.js';
 import { Storage } from './constructs/storage.js';
 import { Stream } from './constructs/stream.js';
@@ -23,6 +24,8 @@ export class BrewstreamStack extends Stack {
     const stream = new Stream(this, 'Stream', settings, storage.raw);
     const cache = new Cache(this, 'Cache', settings, vpc);
     const services = new Services(this, 'Services', { settings, vpc, storage, stream, cache });
+    // Every service, task and scaling target waits for ECS's roles to exist.
+    services.node.addDependency(new ServiceLinkedRoles(this, 'ServiceLinkedRoles', settings));
     const producer = new Producer(this, 'Producer', settings, stream.stream);
     const monitoring = new Monitoring(this, 'Monitoring', {
       settings,
@@ -38,7 +41,13 @@ export class BrewstreamStack extends Stack {
 
     const output = (id: string, value: string, description: string) =>
       new CfnOutput(this, id, { value, description });
-    output('ApiUrl', services.url, 'Prediction API (POST /predict, /docs for OpenAPI)');
+    output(
+      'ApiUrl',
+      services.url,
+      settings.certificateArn && !settings.domainName
+        ? "Prediction API (POST /predict, /docs): the load balancer's name, which the certificate does not cover; point a DNS name at it and set domainName"
+        : 'Prediction API (POST /predict, /docs for OpenAPI)',
+    );
     output('DashboardUrl', `${services.url}/admin/queues`, 'BullMQ dashboard (needs an API key)');
     output('ApiKeysSecret', services.apiKeys.secretName, 'Secrets Manager secret holding API_KEYS');
     output('StreamName', stream.stream.streamName, 'Kinesis stream the producer puts beers on');
@@ -56,6 +65,11 @@ export class BrewstreamStack extends Stack {
     );
     output('ProducerFunction', producer.fn.functionName, 'Invoke with {"replay": true} to seed the stream');
     output('AlarmTopic', monitoring.topic.topicArn, 'SNS topic of every alarm');
+    output(
+      'KclApplication',
+      settings.applicationName,
+      'The cleaned consumer: its KCL lease table and metrics namespace',
+    );
     output(
       'LogGroups',
       `/brewstream/${this.stackName}/`,

@@ -9,6 +9,7 @@ import {
   rowsFolder,
   rowsKey,
   rowsObjectAt,
+  rowsObjectRange,
   snapshotNumber,
   tableKey,
 } from './cleanedKeys.js';
@@ -55,6 +56,22 @@ describe('rows/ keys read back', () => {
     assert.equal(dtOfRowsKey(legacyRowsKey('2026-11-25', 'shardId-1', '17', '23')), '2026-11-25');
     assert.equal(dtOfRowsKey('rows/dt=2026-11-24/shardId-1/notes.txt'), undefined);
     assert.equal(dtOfRowsKey(deadLetterKey('2026-11-24', 'shardId-1', '5')), undefined);
+  });
+});
+
+describe('rows/ object ranges', () => {
+  it('reads where an object of either layout starts, and its end when the name holds it', () => {
+    assert.deepEqual(rowsObjectRange(folder, `${folder}${first}.csv`), { first: BigInt(first) });
+    assert.deepEqual(
+      rowsObjectRange(folder, legacyRowsKey('2026-11-24', 'shardId-000000000001', '17', '23')),
+      {
+        first: 17n,
+        last: 23n,
+      },
+    );
+    assert.equal(rowsObjectRange(folder, `${folder}notes.txt`), undefined);
+    assert.equal(rowsObjectRange(folder, `${folder}17.csv.tmp`), undefined);
+    assert.equal(rowsObjectRange(folder, rowsKey('2026-11-24', 'shardId-000000000002', '17')), undefined);
   });
 });
 

@@ -53,6 +53,18 @@ export function rowsObjectAt(
   return undefined;
 }
 
+/**
+ * Where an object under a shard's rows folder starts, and where it ends when its name says so (the
+ * earlier layout; a current object's end is in its metadata). Undefined for anything else.
+ */
+export function rowsObjectRange(folder: string, key: string): { first: bigint; last?: bigint } | undefined {
+  if (!key.startsWith(folder)) return undefined;
+  const match = /^(\d+)(?:-(\d+))?\.csv$/.exec(key.slice(folder.length));
+  if (!match) return undefined;
+  const first = BigInt(match[1] as string);
+  return match[2] === undefined ? { first } : { first, last: BigInt(match[2]) };
+}
+
 // ---- snapshots/ ----
 
 const pad = (n: number) => String(n).padStart(10, '0');

@@ -6,19 +6,22 @@
 // reaches it: under `sh -c` without exec, the shell would swallow the signal.
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { kinesisClient, s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
+import { LOCAL_OUTPUTS_FILE, type LocalOutputs, withoutPassword } from '../lib/localOutputs.js';
 import { createLogger } from '../lib/logger.js';
 import { ensureBucket } from '../lib/s3.js';
 import { announceFirstModel, localBaseUrl } from './banner.js';
+import { leaseKey } from './kcl-daemon/lease.js';
 import { type StandIn, startKinesisStandIn } from './kinesisStandIn.js';
 import { watchLaunchers } from './launcherWatch.js';
 import { namespaceDefaults, namespaceId } from './namespace.js';
 import { ensureRedis } from './redisServer.js';
 import { LOCAL_ROLES } from './roles.js';
-import { startS3StandIn } from './s3StandIn.js';
+import { S3RVER_CREDENTIALS, startS3StandIn } from './s3StandIn.js';
 import { ensureStream } from './stream.js';
 import { type Supervisor, supervise } from './supervisor.js';
 
@@ -35,6 +38,8 @@ const running: {
   supervisor?: Supervisor;
   stopBanner?: () => void;
   stopWatch?: () => void;
+  /** The outputs file written once the stack is up. */
+  outputs?: string;
 } = {};
 let stopping = false;
 let stopStartedAt = 0;
@@ -109,6 +114,24 @@ async function run(): Promise<void> {
     },
     'brewstream is up; a banner follows once the first model is served; Ctrl-C stops everything',
   );
+  running.outputs = await writeOutputs(dataDir, {
+    pid: process.pid,
+    apiUrl: baseUrl,
+    region: localConfig.aws.region,
+    kinesisEndpoint: running.kinesis.endpoint,
+    s3Endpoint: running.s3.endpoint,
+    standInCredentials: {
+      accessKeyId: S3RVER_CREDENTIALS.AWS_ACCESS_KEY_ID,
+      secretAccessKey: S3RVER_CREDENTIALS.AWS_SECRET_ACCESS_KEY,
+    },
+    redisUrl: withoutPassword(config.redisUrl),
+    streamName: config.streamName,
+    cleanedBucket: config.buckets.cleaned,
+    modelsBucket: config.buckets.models,
+    queuePrefix: localConfig.queuePrefix,
+    kclApplication: localConfig.consumer.applicationName,
+    consumerLease: leaseKey(localConfig.consumer.applicationName, config.streamName),
+  });
 
   if (roles.some((role) => role.name === 'server')) {
     const { apiKeys, predictRequiresKey } = localConfig.server;
@@ -128,6 +151,14 @@ async function run(): Promise<void> {
   }
 }
 
+/** Writes the outputs file whole (a reader never sees half of it); returns its path. */
+async function writeOutputs(dataDir: string, outputs: LocalOutputs): Promise<string> {
+  const file = path.join(dataDir, LOCAL_OUTPUTS_FILE);
+  await writeFile(`${file}.tmp`, `${JSON.stringify(outputs, null, 2)}\n`);
+  await rename(`${file}.tmp`, file);
+  return file;
+}
+
 /** Stops what is running, in reverse order, then exits. */
 async function stop(code: number): Promise<void> {
   if (stopping) return;
@@ -136,6 +167,8 @@ async function stop(code: number): Promise<void> {
   await startup.catch(() => {}); // the startup step in hand finishes; run() starts nothing after it
   running.stopWatch?.();
   running.stopBanner?.();
+  // First: from now on the stack is going, and `npm run verify -- --local` should say so.
+  if (running.outputs) await rm(running.outputs, { force: true });
   logger.info('stopping roles');
   await running.supervisor?.stop();
   await Promise.all([running.kinesis?.close(), running.s3?.close()]);

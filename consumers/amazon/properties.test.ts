@@ -61,8 +61,20 @@ describe('renderProperties', () => {
       'shardSyncIntervalMillis',
       'cleanupLeasesUponShardCompletion',
       'shutdownGraceMillis',
+      'timeoutInSeconds',
+      'metricsLevel',
+      'metricsEnabledDimensions',
     ]);
     for (const key of Object.keys(props)) assert.ok(applied.has(key), `unexpected key ${key}`);
+  });
+
+  it('publishes SUMMARY metrics without the per-start WorkerIdentifier dimension, and ends a wedged processor', () => {
+    const { props } = render({});
+    assert.equal(props.metricsLevel, 'SUMMARY');
+    // KCL 2.7.2 splits the value on commas; Operation is always on.
+    assert.deepEqual(props.metricsEnabledDimensions?.split(','), ['Operation', 'ShardId']);
+    // Past a processor's own worst case for one batch: 8 write attempts of up to 60 s each.
+    assert.ok(Number(props.timeoutInSeconds) > 8 * 60);
   });
 
   it('caps the leases of one worker at KCL_MAX_LEASES_PER_WORKER, no limit by default', () => {

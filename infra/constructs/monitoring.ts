@@ -3,7 +3,14 @@
 //   consumer lag:        KCL's own MillisBehindLatest for the application (the stream-level iterator
 //                        age mixes in Firehose, which keeps reading when the consumer is dead); no
 //                        data at all is breaching, since a live consumer reports every few seconds
+//   unread shards:       KCL's ExpiredLeases: shards whose lease no live worker renews (after a
+//                        reshard beyond the tasks' lease limit, or a worker gone); a shard nobody
+//                        reads publishes no lag of its own, so the application's lag cannot show it
 //   consumer/trainer:    running tasks below the desired count (Container Insights)
+//   task crashes:        any task of the cluster stopped with a non-zero exit or failing to start
+//                        (an EventBridge rule on ECS task state changes): a crash loop that the
+//                        running-task averages miss, and a wedged processor, which the daemon's
+//                        timeoutInSeconds turns into a crash (consumers/amazon/consumer.properties)
 //   read throttling:     GetRecords refused for the shard's 5 reads a second (consumer + Firehose)
 //   raw delivery:        Firehose's data freshness into the raw bucket
 //   Redis memory:        BullMQ keeps jobs in Redis with noeviction; a full Redis refuses writes
@@ -21,6 +28,7 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import type * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
+import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -31,7 +39,31 @@ import { Construct } from 'constructs';
 import type { Settings } from '../settings.js';
 import type { Stream } from './stream.js';
 
+/** The first part of the namespace of the metrics our log filters make; the stack name follows. */
 export const METRICS_NAMESPACE = 'Brewstream';
+
+/** One namespace per stack: two stacks in one account must not fire each other's alarms. */
+export const metricsNamespace = (stackName: string) => `${METRICS_NAMESPACE}/${stackName}`;
+
+/** Where each crash event is kept. */
+export const taskCrashLogGroup = (stackName: string) => `/aws/events/brewstream/${stackName}/task-crashes`;
+
+/**
+ * The ECS task state changes that mean a crash: a task of the cluster stopped with a container
+ * exiting non-zero (a deploy's SIGTERM ends every role with 0), or a task that never started (an
+ * image it cannot pull, a secret it cannot read).
+ */
+export function taskCrashPattern(clusterArn: string): events.EventPattern {
+  return {
+    source: ['aws.ecs'],
+    detailType: ['ECS Task State Change'],
+    detail: {
+      clusterArn: [clusterArn],
+      lastStatus: ['STOPPED'],
+      $or: [{ containers: { exitCode: [{ 'anything-but': 0 }] } }, { stopCode: ['TaskFailedToStart'] }],
+    },
+  };
+}
 
 /**
  * The server's request lines that count as a server error: status 5xx, except the 503 that
@@ -74,6 +106,8 @@ interface MonitoringProps {
 
 export type AlarmName =
   | 'consumerLag'
+  | 'consumerUnreadShards'
+  | 'taskCrashes'
   | 'consumerTasks'
   | 'trainerTasks'
   | 'readThrottling'
@@ -93,6 +127,8 @@ export class Monitoring extends Construct {
   constructor(scope: Construct, id: string, props: MonitoringProps) {
     super(scope, id);
     const { settings, stream } = props;
+    const stack = Stack.of(this);
+    const namespace = metricsNamespace(stack.stackName);
     // SNS needs a customer key it may use: the AWS-managed alias/aws/sns one is closed to CloudWatch.
     const key = new kms.Key(this, 'TopicKey', {
       description: 'brewstream alarm topic',
@@ -102,7 +138,35 @@ export class Monitoring extends Construct {
       pendingWindow: Duration.days(7),
     });
     this.topic = new sns.Topic(this, 'Alarms', { masterKey: key, enforceSSL: true });
-    key.grantEncryptDecrypt(new iam.ServicePrincipal('cloudwatch.amazonaws.com'));
+    // enforceSSL makes the topic policy one Deny statement, which replaces SNS's default policy:
+    // CloudWatch may publish only what this allows, and only for alarms of this account and
+    // region (the conditions keep another account's alarms, the confused deputy, out).
+    const alarmsOfThisAccount = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': `arn:${stack.partition}:cloudwatch:${stack.region}:${stack.account}:alarm:*`,
+      },
+    };
+    const cloudwatchService = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+    this.topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [cloudwatchService],
+        actions: ['sns:Publish'],
+        resources: [this.topic.topicArn],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
+    // What CloudWatch needs of the key to publish to an encrypted topic, under the same conditions.
+    key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudWatchAlarmsOfThisAccount',
+        principals: [cloudwatchService],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: alarmsOfThisAccount,
+      }),
+    );
     if (settings.alarmEmail)
       this.topic.addSubscription(new subscriptions.EmailSubscription(settings.alarmEmail));
 
@@ -110,7 +174,7 @@ export class Monitoring extends Construct {
       new logs.MetricFilter(this, `${name}Filter`, {
         logGroup: group,
         filterPattern: pattern,
-        metricNamespace: METRICS_NAMESPACE,
+        metricNamespace: namespace,
         metricName: name,
         metricValue: '1',
         defaultValue: 0,
@@ -134,14 +198,60 @@ export class Monitoring extends Construct {
       DEPENDENCY_UNAVAILABLE_PATTERN,
     );
 
+    // KCL's metrics are in the application's namespace, by operation; the worst value counts.
+    const kcl = (metricName: string, operation: string) =>
+      new cloudwatch.Metric({
+        namespace: settings.applicationName,
+        metricName,
+        dimensionsMap: { Operation: operation },
+        statistic: 'Maximum',
+        period: Duration.minutes(1),
+      });
     // KCL publishes MillisBehindLatest per shard and, with the Operation dimension only
-    // (ApplicationTracker), for the whole application; its namespace is the application name.
-    const consumerLag = new cloudwatch.Metric({
-      namespace: settings.applicationName,
-      metricName: 'MillisBehindLatest',
-      dimensionsMap: { Operation: 'ApplicationTracker' },
-      statistic: 'Maximum',
+    // (ApplicationTracker), for the whole application.
+    const consumerLag = kcl('MillisBehindLatest', 'ApplicationTracker');
+    // Leases no live worker renews: shards nobody reads. Each worker publishes its own view with
+    // the Operation dimension only (consumer.properties turns WorkerIdentifier off).
+    const unreadShards = kcl('ExpiredLeases', 'TakeLeases');
+    // Every shard's own lag, for the dashboard only: an alarm cannot use SEARCH, and the shard ids
+    // change with every reshard.
+    const lagPerShard = new cloudwatch.MathExpression({
+      expression: `SEARCH('{${settings.applicationName},Operation,ShardId} Operation="ProcessTask" MetricName="MillisBehindLatest"', 'Maximum', 60)`,
+      label: '',
       period: Duration.minutes(1),
+    });
+    // A rule that matches crashes; its MatchedEvents count is the alarm's metric, and its target
+    // keeps each event (which task, which container, the exit code and reason) for the operator.
+    // Under /aws/events/, where EventBridge expects the groups it writes to.
+    const crashLog = new logs.LogGroup(this, 'TaskCrashLogs', {
+      logGroupName: taskCrashLogGroup(stack.stackName),
+      retention: settings.logRetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const crashRule = new events.Rule(this, 'TaskCrashRule', {
+      description: `brewstream ${stack.stackName}: a task stopped with a non-zero exit or failed to start`,
+      eventPattern: taskCrashPattern(props.cluster.clusterArn),
+    });
+    crashRule.addTarget({ bind: () => ({ arn: crashLog.logGroupArn }) });
+    // EventBridge writes to a log group only where the group's resource policy lets it; this is
+    // a CloudFormation resource policy, not the custom-resource Lambda the CDK log target makes.
+    crashLog.addToResourcePolicy(
+      new iam.PolicyStatement({
+        principals: [
+          new iam.ServicePrincipal('events.amazonaws.com'),
+          new iam.ServicePrincipal('delivery.logs.amazonaws.com'),
+        ],
+        actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+        resources: [crashLog.logGroupArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': crashRule.ruleArn } },
+      }),
+    );
+    const taskCrashes = new cloudwatch.Metric({
+      namespace: 'AWS/Events',
+      metricName: 'MatchedEvents',
+      dimensionsMap: { RuleName: crashRule.ruleName },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
     });
     const iteratorAge = stream.stream.metricGetRecordsIteratorAgeMilliseconds({
       statistic: 'Maximum',
@@ -234,6 +344,19 @@ export class Monitoring extends Construct {
         `The cleaned consumer (${settings.applicationName}) is more than ${settings.consumerLagAlarmSeconds} s behind ${settings.streamName}, or has reported nothing, for 5 minutes`,
         { periods: 5, missing: cloudwatch.TreatMissingData.BREACHING },
       ),
+      consumerUnreadShards: alarm(
+        'ConsumerUnreadShards',
+        unreadShards,
+        1,
+        `A shard of ${settings.streamName} has had no live reader for 10 minutes (KCL ExpiredLeases): after a reshard, raise consumerShardsPerTask or the task count; otherwise see the consumer log`,
+        { periods: 10 },
+      ),
+      taskCrashes: alarm(
+        'TaskCrashes',
+        taskCrashes,
+        1,
+        `A task of ${stack.stackName} stopped with a non-zero exit or failed to start; each event is in ${taskCrashLogGroup(stack.stackName)}`,
+      ),
       consumerTasks: alarm(
         'ConsumerTasks',
         tasksMissing(props.services.consumer, 'consumer tasks missing'),
@@ -311,6 +434,11 @@ export class Monitoring extends Construct {
           graph('Consumer lag (ms, max)', consumerLag),
           graph('Stream iterator age, all readers (ms, max)', iteratorAge),
           graph('Records in', stream.stream.metricIncomingRecords({ period: Duration.minutes(1) })),
+        ],
+        [
+          graph('Consumer lag per shard (ms, max)', lagPerShard),
+          graph('Unread shards (expired leases)', unreadShards),
+          graph('Task crashes', taskCrashes),
         ],
         [
           graph('Dead letters', deadLetters),

@@ -33,24 +33,47 @@ const SERVER_PORT = 3000;
 
 /**
  * The image's build context: the files the Dockerfile's build needs (the manifests, tsconfig.json
- * and the folders it compiles), nothing else, on top of .dockerignore. An allow-list, because a
- * deny-list misses what it cannot name: a cloud assembly synthesised into some folder of the
- * repository (`cdk synth -o out`) holds a staged copy of the repository, and each later synth into
- * another folder copied the earlier one in again, nesting until a path was too long. A file the
- * image needs outside these folders goes in IMAGE_EXTRAS (test/container/dockerfile.test.ts checks
- * that everything the Dockerfile copies from its context is let in).
+ * and the folders it compiles), nothing else. An allow-list, because a deny-list misses what it
+ * cannot name: a cloud assembly synthesised into some folder of the repository (`cdk synth -o
+ * out`) holds a staged copy of the repository, and each later synth into another folder copied the
+ * earlier one in again, nesting until a path was too long. CDK puts .dockerignore's patterns first
+ * and these after them, and the last matching pattern wins, so .dockerignore's patterns come again
+ * at the end: what it leaves out (tests, benchmarks, infra/) stays out even where the compiled
+ * folders would let it in, and an edit there changes neither the image nor its asset hash. A file
+ * the image needs outside these folders goes in IMAGE_EXTRAS (test/container/dockerfile.test.ts
+ * checks that everything the Dockerfile copies from its context is let in).
  */
-export function imageContextExcludes(compiledFolders: string[]): string[] {
+export function imageContextExcludes(compiledFolders: string[], dockerignore: string[] = []): string[] {
   const needed = ['package.json', 'package-lock.json', 'tsconfig.json', ...compiledFolders, ...IMAGE_EXTRAS];
-  return ['*', ...needed.map((name) => `!${name}`)];
+  return ['*', ...needed.map((name) => `!${name}`), ...dockerignore];
 }
 
 /** Outside the compiled folders, what the Dockerfile copies: scripts/slim-node-modules.sh and the jar step's pin-kcl-jars.js. */
 export const IMAGE_EXTRAS = ['scripts'];
 
+/** .dockerignore's patterns, as CDK reads them (comments and blank lines left out). */
+export function dockerignorePatterns(root: string): string[] {
+  return readFileSync(path.join(root, '.dockerignore'), 'utf8')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+}
+
 /** The folders tsconfig.json compiles (its include list). */
 export function compiledFolders(root: string): string[] {
   return JSON.parse(readFileSync(path.join(root, 'tsconfig.json'), 'utf8')).include;
+}
+
+/**
+ * How the image is built from the repository at `root`: its build context, and amd64 (tfjs-node
+ * ships libtensorflow for x86_64 Linux only).
+ */
+export function imageAssetOptions(root: string): ecs.AssetImageProps {
+  return {
+    platform: Platform.LINUX_AMD64,
+    exclude: imageContextExcludes(compiledFolders(root), dockerignorePatterns(root)),
+    ignoreMode: IgnoreMode.DOCKER,
+  };
 }
 
 interface ServicesProps {
@@ -79,13 +102,8 @@ export class Services extends Construct {
       vpc,
       containerInsightsV2: ecs.ContainerInsights.ENABLED,
     });
-    // Built by `cdk deploy` from the repository's Dockerfile. amd64: tfjs-node ships libtensorflow
-    // for x86_64 Linux only.
-    const image = ecs.ContainerImage.fromAsset(repoRoot, {
-      platform: Platform.LINUX_AMD64,
-      exclude: imageContextExcludes(compiledFolders(repoRoot)),
-      ignoreMode: IgnoreMode.DOCKER,
-    });
+    // Built by `cdk deploy` from the repository's Dockerfile.
+    const image = ecs.ContainerImage.fromAsset(repoRoot, imageAssetOptions(repoRoot));
 
     this.apiKeys = new secretsmanager.Secret(this, 'ApiKeys', {
       description: 'brewstream server API keys (API_KEYS: comma-separated)',
@@ -222,10 +240,13 @@ export class Services extends Construct {
         // One proxy in front (the ALB): request.ip is the address the ALB saw, for the rate
         // limiter and the logs, never an X-Forwarded-For entry a client wrote itself.
         TRUST_PROXY: '1',
+        RATE_LIMIT_PER_MINUTE: String(settings.server.rateLimitPerMinute),
       },
       secrets: { API_KEYS: ecs.Secret.fromSecretsManager(this.apiKeys) },
       port: SERVER_PORT,
-      desiredCount: settings.server.minTasks,
+      // No desired count: CloudFormation would set the service back to it on every update that
+      // touches the service (each new image), scaling a loaded service in mid-deploy. ECS starts
+      // a new service with one task, and the scalable target's minimum (serverMinTasks) raises it.
       stopTimeoutS: 30,
       // Liveness only (the process answers); readiness is the load balancer's /ready check.
       healthCheck: {
@@ -321,8 +342,9 @@ export class Services extends Construct {
       targetGroup: this.targetGroup,
     });
 
+    // The name a certificate covers is the domain's, not the load balancer's.
     const scheme = settings.certificateArn ? 'https' : 'http';
-    this.url = `${scheme}://${this.loadBalancer.loadBalancerDnsName}`;
+    this.url = `${scheme}://${settings.domainName ?? this.loadBalancer.loadBalancerDnsName}`;
   }
 }
 
@@ -331,7 +353,8 @@ interface ContainerExtras {
   healthCheck?: ecs.HealthCheck;
   secrets?: Record<string, ecs.Secret>;
   port?: number;
-  desiredCount: number;
+  /** Left out for an autoscaled service, whose task count belongs to Application Auto Scaling. */
+  desiredCount?: number;
   stopTimeoutS: number;
 }
 

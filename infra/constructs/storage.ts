@@ -1,6 +1,6 @@
 // The three buckets of docs/design.md (raw, cleaned, models), a bucket for access logs, and the Glue
 // table and Athena views that make the cleaned prefix queryable (athena.ts has the views' SQL).
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
@@ -51,8 +51,19 @@ export class Storage extends Construct {
     this.cleaned = bucket('Cleaned', {
       lifecycleRules: [{ abortIncompleteMultipartUploadAfter: Duration.days(7) }],
     });
-    // Every model version is kept (docs/design.md "Models"); versioning guards champion.json.
-    this.models = bucket('Models', { versioned: true });
+    // Every model version is kept (docs/design.md "Models"); versioning guards champion.json
+    // against a bad write. The old copies it keeps (one per promotion) go after 90 days, the five
+    // latest always staying, so a rollback to a recent champion stays possible.
+    this.models = bucket('Models', {
+      versioned: true,
+      lifecycleRules: [
+        {
+          noncurrentVersionExpiration: Duration.days(90),
+          noncurrentVersionsToRetain: 5,
+          abortIncompleteMultipartUploadAfter: Duration.days(7),
+        },
+      ],
+    });
 
     // Catalog entries only (the data stays in the cleaned bucket): deleted with the stack, so a
     // redeploy can create a database of the same name.
@@ -96,6 +107,15 @@ export class Storage extends Construct {
       // SSE-S3 is transparent to Athena; true would announce client-side encryption (CSE-KMS).
       hasEncryptedData: false,
     });
+    // The objects are RFC 4180 (a quote inside a quoted field is doubled, which the serde reads
+    // as one); nothing is escaped with a backslash. The serde's default escape character is the
+    // backslash, and it drops a lone one: a name with "\" would lose it. CSV_ESCAPE_CHAR is a
+    // private-use character no beer name holds (the serde needs some escape character, different
+    // from the separator and the quote).
+    (this.table.node.defaultChild as CfnResource).addPropertyOverride(
+      'TableInput.StorageDescriptor.SerdeInfo.Parameters',
+      { separatorChar: ',', quoteChar: '"', escapeChar: CSV_ESCAPE_CHAR },
+    );
     for (const [id, view] of [
       ['HistoryView', views.history],
       ['LatestView', views.latest],
@@ -109,6 +129,9 @@ export class Storage extends Construct {
     }
   }
 }
+
+/** OpenCSVSerde's escape character: U+E000, the first private-use code point (see above). */
+export const CSV_ESCAPE_CHAR = '\uE000';
 
 const secure: s3.BucketProps = {
   blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,

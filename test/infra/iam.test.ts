@@ -19,13 +19,13 @@ type Json = Record<string, any>;
 const ACCOUNT = '123456789012';
 const REGION = 'eu-west-1';
 
-type Role = 'consumer' | 'trainer' | 'server' | 'producer';
+type Role = 'consumer' | 'trainer' | 'server' | 'producer' | 'serviceLinkedRoles';
 
 interface Call {
   role: Role;
   /** What the code does, for the test name. */
   call: string;
-  service: 's3' | 'kinesis' | 'dynamodb' | 'cloudwatch';
+  service: 's3' | 'kinesis' | 'dynamodb' | 'cloudwatch' | 'iam';
   action: string;
   resource: string;
   /** Request context the action carries (s3:prefix for a listing, the namespace for metrics). */
@@ -40,6 +40,8 @@ const policies = {} as Record<Role, Json[]>;
 /** Bucket name → its bucket policy, resolved. */
 const bucketPolicies = new Map<string, Json>();
 const names = { cleaned: '', models: '', raw: '', stream: '', leaseTable: '' };
+/** The alarm topic's ARN, its policy and its key's policy, resolved. */
+const alarms = { topic: '', topicPolicy: {} as Json, key: '', keyPolicy: {} as Json };
 
 // --- resolving the template's references into the concrete names of one imagined deployment
 function physicalName(id: string): string {
@@ -55,6 +57,9 @@ function physicalName(id: string): string {
       return p.TableName;
     case 'AWS::Logs::LogGroup':
       return p.LogGroupName ?? `${id}-group`;
+    // A topic's Ref is its ARN.
+    case 'AWS::SNS::Topic':
+      return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
     default:
       return id;
   }
@@ -139,6 +144,19 @@ before(() => {
   policies.producer = policiesOfRole(
     find('AWS::Lambda::Function', 'Producer')[1].Properties.Role['Fn::GetAtt'][0],
   );
+  // The function behind the Custom::ServiceLinkedRole resources.
+  const slr = find('Custom::ServiceLinkedRole', 'ServiceLinkedRoles')[1].Properties.ServiceToken[
+    'Fn::GetAtt'
+  ][0];
+  policies.serviceLinkedRoles = policiesOfRole(resources[slr]?.Properties.Role['Fn::GetAtt'][0]);
+  const [topicId] = find('AWS::SNS::Topic', 'MonitoringAlarms');
+  alarms.topic = physicalName(topicId);
+  alarms.topicPolicy = resolve(
+    find('AWS::SNS::TopicPolicy', 'MonitoringAlarms')[1].Properties.PolicyDocument,
+  ) as Json;
+  const [keyId, key] = find('AWS::KMS::Key', 'MonitoringTopicKey');
+  alarms.key = `arn:aws:kms:${REGION}:${ACCOUNT}:key/${keyId}`;
+  alarms.keyPolicy = resolve(key.Properties.KeyPolicy) as Json;
   names.cleaned = physicalName(find('AWS::S3::Bucket', 'StorageCleaned')[0]);
   names.models = physicalName(find('AWS::S3::Bucket', 'StorageModels')[0]);
   names.raw = physicalName(find('AWS::S3::Bucket', 'StorageRaw')[0]);
@@ -172,6 +190,33 @@ async function simulate(
       serviceControlPolicies: [],
       resourceControlPolicies: [],
       resourcePolicy: bucket ? bucketPolicies.get(bucket) : undefined,
+    },
+    {},
+  );
+  assert.notEqual(result.resultType, 'error', JSON.stringify(result));
+  return (result as { overallResult: 'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied' }).overallResult;
+}
+
+/** The verdict on a request an AWS service principal makes, on a resource with its own policy only. */
+async function simulateService(
+  service: string,
+  action: string,
+  resource: string,
+  context: Record<string, string>,
+  resourcePolicy: Json,
+): Promise<'Allowed' | 'ExplicitlyDenied' | 'ImplicitlyDenied'> {
+  const result = await runSimulation(
+    {
+      request: {
+        principal: service,
+        action,
+        resource: { resource, accountId: ACCOUNT },
+        contextVariables: context,
+      },
+      identityPolicies: [],
+      serviceControlPolicies: [],
+      resourceControlPolicies: [],
+      resourcePolicy,
     },
     {},
   );
@@ -432,6 +477,23 @@ const CALLS: Row[] = [
     resource: streamArn,
     expect: 'Allow',
   },
+  // The custom resource that makes sure ECS's service-linked roles exist.
+  ...(
+    [
+      ['ecs.amazonaws.com', 'AWSServiceRoleForECS'],
+      ['ecs.application-autoscaling.amazonaws.com', 'AWSServiceRoleForApplicationAutoScaling_ECSService'],
+    ] as const
+  ).map(
+    ([service, name]): Row => ({
+      role: 'serviceLinkedRoles',
+      call: `create ${name}`,
+      service: 'iam',
+      action: 'CreateServiceLinkedRole',
+      resource: () => `arn:aws:iam::${ACCOUNT}:role/aws-service-role/${service}/${name}`,
+      context: { 'iam:AWSServiceName': service },
+      expect: 'Allow',
+    }),
+  ),
 
   // What each role must not do.
   {
@@ -547,6 +609,24 @@ const CALLS: Row[] = [
     resource: () => `arn:aws:kinesis:${REGION}:${ACCOUNT}:stream/other`,
     expect: 'Deny',
   },
+  {
+    role: 'serviceLinkedRoles',
+    call: "create another service's role",
+    service: 'iam',
+    action: 'CreateServiceLinkedRole',
+    resource: () =>
+      `arn:aws:iam::${ACCOUNT}:role/aws-service-role/elasticache.amazonaws.com/AWSServiceRoleForElastiCache`,
+    context: { 'iam:AWSServiceName': 'elasticache.amazonaws.com' },
+    expect: 'Deny',
+  },
+  {
+    role: 'serviceLinkedRoles',
+    call: 'create an ordinary role',
+    service: 'iam',
+    action: 'CreateRole',
+    resource: () => `arn:aws:iam::${ACCOUNT}:role/anything`,
+    expect: 'Deny',
+  },
   ...(['consumer', 'trainer', 'server'] as const).flatMap((role): Row[] => [
     {
       role,
@@ -590,7 +670,7 @@ describe('IAM: every call each role makes', () => {
             .flatMap((s: Json) => [s.Action].flat()),
         ),
       );
-    for (const role of ['consumer', 'trainer', 'server', 'producer'] as const) {
+    for (const role of ['consumer', 'trainer', 'server', 'producer', 'serviceLinkedRoles'] as const) {
       const exercised = new Set(
         CALLS.filter((c) => c.role === role && c.expect === 'Allow').map((c) => `${c.service}:${c.action}`),
       );
@@ -598,6 +678,55 @@ describe('IAM: every call each role makes', () => {
       const unexercised = [...granted(role)].filter((a) => !exercised.has(a) && !a.startsWith('logs:'));
       assert.deepEqual(unexercised, [], `${role} is granted actions no call uses`);
     }
+  });
+});
+
+describe('IAM: CloudWatch alarms can notify through the alarm topic, only alarms of this account', () => {
+  const OTHER = '210987654321';
+  /** The request context of a call CloudWatch makes for an alarm of `account`, over TLS unless told. */
+  const fromAccount = (account: string, tls = true) => ({
+    'aws:SecureTransport': String(tls),
+    'aws:SourceAccount': account,
+    'aws:SourceArn': `arn:aws:cloudwatch:${REGION}:${account}:alarm:brewstream-ConsumerLag`,
+  });
+  /** sns:Publish to the alarm topic by `service`, against the topic policy (or another one). */
+  const publish = (
+    context: Record<string, string>,
+    service = 'cloudwatch.amazonaws.com',
+    policy = alarms.topicPolicy,
+  ) => simulateService(service, 'sns:Publish', alarms.topic, context, policy);
+
+  test('an alarm of this account publishes to the topic (sns:Publish) → Allow', async () => {
+    assert.equal(await publish(fromAccount(ACCOUNT)), 'Allowed');
+  });
+
+  test("another account's alarm publishes to the topic (the confused deputy) → Deny", async () => {
+    assert.notEqual(await publish(fromAccount(OTHER)), 'Allowed');
+  });
+
+  test('publishing without TLS, or as another service, → Deny', async () => {
+    assert.equal(await publish(fromAccount(ACCOUNT, false)), 'ExplicitlyDenied');
+    assert.notEqual(await publish(fromAccount(ACCOUNT), 'events.amazonaws.com'), 'Allowed');
+  });
+
+  test("CloudWatch may use the topic's key for this account's alarms only (kms:GenerateDataKey, kms:Decrypt)", async () => {
+    const useKey = (action: string, account: string) =>
+      simulateService('cloudwatch.amazonaws.com', action, alarms.key, fromAccount(account), alarms.keyPolicy);
+    for (const action of ['kms:GenerateDataKey', 'kms:Decrypt']) {
+      assert.equal(await useKey(action, ACCOUNT), 'Allowed', action);
+      assert.notEqual(await useKey(action, OTHER), 'Allowed', action);
+    }
+  });
+
+  test('the policy as it was, a lone TLS deny, leaves CloudWatch implicitly denied', async () => {
+    const denyOnly = {
+      ...alarms.topicPolicy,
+      Statement: [alarms.topicPolicy.Statement].flat().filter((st: Json) => st.Effect === 'Deny'),
+    };
+    assert.equal(
+      await publish(fromAccount(ACCOUNT), 'cloudwatch.amazonaws.com', denyOnly),
+      'ImplicitlyDenied',
+    );
   });
 });
 

@@ -1,7 +1,8 @@
 // The producer Lambda as `cdk deploy` ships it: synthesised (esbuild bundle included), then the
 // bundle itself imported and invoked with {"replay": true} against the Kinesis stand-in.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
@@ -9,6 +10,7 @@ import { pathToFileURL } from 'node:url';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { buildApp, cdkJsonContext } from '../../infra/app.js';
+import { repoRoot } from '../../infra/paths.js';
 import { kinesisClient } from '../../lib/aws.js';
 import { readStream } from '../../local/readStream.js';
 import { startTestStack } from '../support/stack.js';
@@ -40,4 +42,13 @@ test('the bundled producer runs: a replay puts the 325 beers on a real (stand-in
     await stack.close();
     rmSync(outdir, { recursive: true, force: true });
   }
+});
+
+test('esbuild is a devDependency of ours, pinned, so NodejsFunction bundles locally and never falls back to Docker', () => {
+  const manifest = JSON.parse(readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
+  const wanted: string | undefined = manifest.devDependencies.esbuild;
+  assert.match(wanted ?? '', /^\d+\.\d+\.\d+$/, 'an exact version');
+  // The copy the CDK finds from the project root is that version.
+  const resolved = createRequire(path.join(repoRoot, 'package.json')).resolve('esbuild/package.json');
+  assert.equal(JSON.parse(readFileSync(resolved, 'utf8')).version, wanted);
 });

@@ -61,10 +61,21 @@ test('npx cdk synth works offline with no AWS credentials', () => {
   }
 });
 
-test('with a certificate and a narrow allowedCidr, into a folder inside the repository', () => {
+/** The image asset of a synthesised assembly: its hash and what its staged build context holds. */
+function imageAsset(out: string): { hash: string; context: string[]; dir: string } {
+  const assets = JSON.parse(readFileSync(path.join(out, 'Brewstream.assets.json'), 'utf8'));
+  const entries = Object.entries(assets.dockerImages) as [string, { source: { directory: string } }][];
+  assert.equal(entries.length, 1);
+  const [hash, image] = entries[0] as [string, { source: { directory: string } }];
+  const dir = path.join(out, image.source.directory);
+  return { hash, context: readdirSync(dir).sort(), dir };
+}
+
+test('with a certificate and a narrow allowedCidr, in a folder whose path has a space, into a folder inside the repository; an edit under test/ keeps the image', () => {
   // A copy of the repository (node_modules linked), so the assembly written inside it cannot
-  // disturb other tests that stage the real repository as the image's build context.
-  const copy = mkdtempSync(path.join(os.tmpdir(), 'cdk-repo-'));
+  // disturb other tests that stage the real repository as the image's build context. Its path has
+  // a space, which a file URL spells %20: the app must still see that it is the script cdk ran.
+  const copy = mkdtempSync(path.join(os.tmpdir(), 'cdk repo '));
   try {
     cpSync(repoRoot, copy, {
       recursive: true,
@@ -76,13 +87,14 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
     // must not enter the image's build context (each synth used to nest the last one deeper).
     mkdirSync(path.join(copy, 'out', 'asset.0123'), { recursive: true });
     writeFileSync(path.join(copy, 'out', 'asset.0123', 'Dockerfile'), 'FROM scratch\n');
-    const out = path.join(copy, 'build', 'synth');
-    const template = cdkSynth(copy, out, [
+    const args = [
       '-c',
       'certificateArn=arn:aws:acm:eu-west-1:123456789012:certificate/abc',
       '-c',
       'allowedCidr=203.0.113.0/24',
-    ]);
+    ];
+    const out = path.join(copy, 'build', 'synth');
+    const template = cdkSynth(copy, out, args);
     const listeners = Object.values(
       template.Resources as Record<string, { Type: string; Properties: { Port: number } }>,
     )
@@ -90,18 +102,14 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
       .map((r) => r.Properties.Port)
       .sort();
     assert.deepEqual(listeners, [443, 80]);
-    // The image's staged build context: the sources the Dockerfile builds, no assembly.
-    const assets = JSON.parse(readFileSync(path.join(out, 'Brewstream.assets.json'), 'utf8'));
-    const [image] = Object.values(assets.dockerImages) as { source: { directory: string } }[];
-    assert.ok(image);
-    const context = readdirSync(path.join(out, image.source.directory)).sort();
-    assert.deepEqual(context, [
+    // The image's staged build context: the sources the roles run, no assembly, and none of what
+    // .dockerignore leaves out (tests, benchmarks, the CDK app).
+    const image = imageAsset(out);
+    assert.deepEqual(image.context, [
       '.dockerignore',
       'Dockerfile',
-      'bench',
       'bin',
       'consumers',
-      'infra',
       'lib',
       'local',
       'package-lock.json',
@@ -110,13 +118,19 @@ test('with a certificate and a narrow allowedCidr, into a folder inside the repo
       // IMAGE_EXTRAS: what the Dockerfile copies from outside the compiled folders.
       'scripts',
       'server',
-      'test',
       'trainer',
       'tsconfig.json',
     ]);
-    assert.ok(existsSync(path.join(out, image.source.directory, 'consumers', 'amazon', 'logback.xml')));
-    assert.ok(existsSync(path.join(out, image.source.directory, 'scripts', 'slim-node-modules.sh')));
-    assert.ok(existsSync(path.join(out, image.source.directory, 'scripts', 'pin-kcl-jars.js')));
+    assert.ok(existsSync(path.join(image.dir, 'consumers', 'amazon', 'logback.xml')));
+    assert.ok(existsSync(path.join(image.dir, 'scripts', 'slim-node-modules.sh')));
+    assert.ok(existsSync(path.join(image.dir, 'scripts', 'pin-kcl-jars.js')));
+    assert.ok(!existsSync(path.join(image.dir, 'lib', 'beer.test.ts')), 'no test beside the code');
+
+    // An edit under test/: the same image, so a deploy rolls no service.
+    writeFileSync(path.join(copy, 'test', 'asset-hash-probe.ts'), '// an edit under test/\n');
+    const outAgain = path.join(copy, 'build', 'synth-again');
+    cdkSynth(copy, outAgain, args);
+    assert.equal(imageAsset(outAgain).hash, image.hash);
   } finally {
     rmSync(copy, { recursive: true, force: true });
   }
