@@ -6,6 +6,7 @@
 //   node scripts/run-tests.js --drills        only the failure drills (test/drills/), one file at a time
 //   node scripts/run-tests.js image           the container image test (test/image/: builds and runs
 //                                             the image; needs root and minutes)
+//   node scripts/run-tests.js trainer --except drills   files with a word, but none with the word after --except
 //   node scripts/run-tests.js --clock +365d trainer
 //                                             the same files with the tests' clock (theirs and their
 //                                             children's) moved by libfaketime (`faketime`, Debian's
@@ -37,6 +38,8 @@ if (clockAt >= 0 && !/^[+-]\d+[smhdy]$/.test(clock ?? '')) {
   console.error(`--clock takes an offset such as +365d, got ${clock ?? 'nothing'}`);
   process.exit(2);
 }
+const exceptAt = args.indexOf('--except');
+const except = exceptAt >= 0 ? args.splice(exceptAt, 2)[1] : undefined;
 const filters = args.filter((arg) => arg !== '--unit' && arg !== '--drills');
 const drills = `test${path.sep}drills${path.sep}`;
 const SLOW_SUITES = [drills, `test${path.sep}image${path.sep}`];
@@ -50,6 +53,7 @@ const sources = find('.')
       : filters.length > 0 || !SLOW_SUITES.some((suite) => file.startsWith(suite)),
   )
   .filter((file) => filters.length === 0 || filters.some((word) => file.includes(word)))
+  .filter((file) => except === undefined || !file.includes(except))
   .sort();
 if (sources.length === 0) {
   console.error(`no test files match ${filters.join(' ') || '**/*.test.ts'}`);
