@@ -2,7 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { CONSUMER_JVM_MIB, CONSUMER_PROCESSOR_MIB, defaultNames, loadSettings } from './settings.js';
 
-const settings = (context: Record<string, unknown>) => loadSettings((key) => context[key]);
+// A trial's context unless a test says otherwise: the defaults have no certificate.
+const settings = (context: Record<string, unknown>) =>
+  loadSettings((key) => ({ allowKeysOverHttp: true, ...context })[key]);
+const CERTIFICATE = 'arn:aws:acm:eu-west-1:123456789012:certificate/abc';
 
 describe('settings', () => {
   it('derives every shared name from the stack name', () => {
@@ -71,7 +74,18 @@ describe('settings', () => {
     assert.equal(settings({ serverCpu: 256, serverMemoryMiB: 512 }).server.memoryMiB, 512);
   });
 
-  it('gives the deployed server a production rate limit, set by serverRateLimitPerMinute', () => {
+  it('refuses API keys over plain HTTP unless a certificate is set or the trial flag says so', () => {
+    const refused =
+      /certificateArn: not set, so the load balancer speaks plain HTTP and every API key .* would cross the network in clear text; set certificateArn to an ACM certificate, or allowKeysOverHttp=true for a trial/;
+    assert.throws(() => loadSettings(() => undefined), refused);
+    assert.throws(() => settings({ allowKeysOverHttp: false }), refused);
+    // `-c allowKeysOverHttp=true` is text; cdk.json's is a boolean.
+    assert.equal(settings({ allowKeysOverHttp: 'true' }).allowKeysOverHttp, true);
+    const secure = settings({ allowKeysOverHttp: false, certificateArn: CERTIFICATE });
+    assert.equal(secure.certificateArn, CERTIFICATE);
+  });
+
+  it('gives the server a production rate limit unless told otherwise', () => {
     assert.equal(settings({}).server.rateLimitPerMinute, 600);
     assert.equal(settings({ serverRateLimitPerMinute: '1200' }).server.rateLimitPerMinute, 1200);
     assert.throws(

@@ -176,6 +176,8 @@ const SettingsSchema = Type.Object({
       what: 'a lower-case DNS name',
     }),
   ),
+  // For a trial only: a stack without certificateArn, where API keys cross the network in clear text.
+  allowKeysOverHttp: Type.Boolean({ key: 'allowKeysOverHttp', default: false }),
   predictRequiresKey: Type.Boolean({ key: 'predictRequiresKey', default: false }),
   // Operations
   logRetentionDays: Type.Integer({ key: 'logRetentionDays', default: 30, enum: LOG_RETENTION_DAYS }),
@@ -274,6 +276,11 @@ function crossChecks(settings: Settings): string[] {
   if (settings.rawFreshnessAlarmSeconds <= settings.firehoseBufferSeconds) {
     problems.push(
       `rawFreshnessAlarmSeconds: must exceed firehoseBufferSeconds (${settings.firehoseBufferSeconds}), got ${settings.rawFreshnessAlarmSeconds}`,
+    );
+  }
+  if (settings.certificateArn === undefined && !settings.allowKeysOverHttp) {
+    problems.push(
+      'certificateArn: not set, so the load balancer speaks plain HTTP and every API key (the x-api-key header, basic auth, the dashboard login) would cross the network in clear text; set certificateArn to an ACM certificate, or allowKeysOverHttp=true for a trial',
     );
   }
   if (settings.server.maxTasks < settings.server.minTasks) {

@@ -25,11 +25,14 @@ let outdir: string;
 let template: Template;
 let resources: Record<string, Json>;
 
-/** Synthesises with cdk.json's context (defaults and feature flags), as `cdk synth` does, plus `context`. */
+/**
+ * Synthesises with cdk.json's context (defaults and feature flags), as `cdk synth` does, plus
+ * `context`; without a certificate, as a trial (allowKeysOverHttp), since the defaults have none.
+ */
 function synth(context: Record<string, unknown> = {}, dir?: string) {
   const app = new App({
     outdir: dir ?? mkdtempSync(path.join(os.tmpdir(), 'cdk-')),
-    context: { ...cdkJsonContext(), ...context },
+    context: { ...cdkJsonContext(), allowKeysOverHttp: true, ...context },
   });
   const { stack } = buildApp(app, ENV);
   app.synth();
@@ -231,16 +234,22 @@ describe('services', () => {
     assert.match(health.Command.join(' '), /http:\/\/127\.0\.0\.1:3000\/health/);
   });
 
-  test('the server gets its API keys from Secrets Manager and sits behind the ALB, healthy on /ready', () => {
+  test('the server reads its API keys from Secrets Manager itself and sits behind the ALB, healthy on /ready', () => {
     const server = container('server');
-    const apiKeys = server.Secrets.find((s: Json) => s.Name === 'API_KEYS');
-    const [secretId] = ofType('AWS::SecretsManager::Secret').find(([id]) => id.includes('ApiKeys')) as [
-      string,
-      Json,
-    ];
-    assert.deepEqual(apiKeys.ValueFrom, { Ref: secretId });
+    const secretId = (part: string) =>
+      (ofType('AWS::SecretsManager::Secret').find(([id]) => id.includes(part)) as [string, Json])[0];
+    // The secret's ARN, not its value: the server re-reads it while it runs (keys without restarts).
+    assert.deepEqual(env(server).API_KEYS_SECRET_ARN, { Ref: secretId('ApiKeys') });
+    assert.equal(
+      server.Secrets.find((s: Json) => s.Name === 'API_KEYS'),
+      undefined,
+    );
+    // Every task signs and checks dashboard sessions with the same secret.
+    const session = server.Secrets.find((s: Json) => s.Name === 'SESSION_SECRET');
+    assert.deepEqual(session.ValueFrom, { Ref: secretId('SessionSecret') });
     assert.equal(env(server).HOST, '0.0.0.0');
-    // Behind one proxy, the ALB (the server-hardening branch reads TRUST_PROXY).
+    assert.equal(env(server).RATE_LIMIT_PER_MINUTE, '600');
+    // Behind one proxy, the ALB.
     assert.equal(env(server).TRUST_PROXY, '1');
     // A production limit per client and task, not the local default of 600,000.
     assert.equal(env(server).RATE_LIMIT_PER_MINUTE, '600');
@@ -801,6 +810,7 @@ describe('context', () => {
         assert.match(error.message, /consumerPollIntervalMs: must be between 400 and 60000, got 250/);
         assert.match(error.message, /consumerShardsPerTask: 7 shards need \d+ MiB per task/);
         assert.match(error.message, /stackName: "a--b" is not a stack name/);
+        assert.match(error.message, /certificateArn: not set, .* or allowKeysOverHttp=true for a trial/);
         return true;
       },
     );

@@ -49,7 +49,11 @@ export class BrewstreamStack extends Stack {
         : 'Prediction API (POST /predict, /docs for OpenAPI)',
     );
     output('DashboardUrl', `${services.url}/admin/queues`, 'BullMQ dashboard (needs an API key)');
-    output('ApiKeysSecret', services.apiKeys.secretName, 'Secrets Manager secret holding API_KEYS');
+    output(
+      'ApiKeysSecret',
+      services.apiKeys.secretName,
+      'Secrets Manager secret holding the API keys, comma-separated; the server re-reads it every 5 minutes',
+    );
     output('StreamName', stream.stream.streamName, 'Kinesis stream the producer puts beers on');
     output('RawBucket', storage.raw.bucketName, 'Firehose raw delivery (YYYY/MM/DD/HH/)');
     output(

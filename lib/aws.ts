@@ -1,5 +1,6 @@
 import { KinesisClient } from '@aws-sdk/client-kinesis';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { Config } from './config.js';
 
@@ -41,5 +42,18 @@ export function s3Client(config: Config, options: ClientOptions = {}): S3Client 
     // Stand-ins serve buckets by path, not by virtual host.
     forcePathStyle: config.aws.s3Endpoint !== undefined,
     requestHandler: new NodeHttpHandler({ connectionTimeout: 5000, requestTimeout: 60_000 }),
+  });
+}
+
+/**
+ * The server's API keys (server/secretKeys.ts). Short timeouts: a request whose key is unknown may
+ * wait for one read, which must answer or fail in seconds. The endpoint, for a local stand-in, is
+ * the SDK's own AWS_ENDPOINT_URL_SECRETS_MANAGER.
+ */
+export function secretsManagerClient(config: Config, options: ClientOptions = {}): SecretsManagerClient {
+  return new SecretsManagerClient({
+    region: config.aws.region,
+    maxAttempts: options.maxAttempts,
+    requestHandler: new NodeHttpHandler({ connectionTimeout: 2000, requestTimeout: 5000 }),
   });
 }

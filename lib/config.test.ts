@@ -70,6 +70,37 @@ describe('loadConfig', () => {
     assert.equal(loadConfig({ REDIS_PASSWORD: ' ' }).redisUrl, 'redis://127.0.0.1:6379');
   });
 
+  it('reads the server hardening settings: the keys secret, sessions, timeouts', () => {
+    const defaults = loadConfig({}).server;
+    assert.equal(defaults.apiKeysSecretArn, undefined);
+    assert.equal(defaults.apiKeysRefreshS, 300);
+    assert.equal(defaults.sessionSecret, undefined);
+    assert.equal(defaults.sessionTtlS, 28_800);
+    assert.equal(defaults.requestTimeoutMs, 30_000);
+    assert.equal(defaults.connectionTimeoutMs, 65_000);
+    const arn = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:Brewstream-ApiKeys-AbCdEf';
+    assert.equal(loadConfig({ API_KEYS_SECRET_ARN: arn }).server.apiKeysSecretArn, arn);
+    assert.throws(
+      () =>
+        loadConfig({
+          API_KEYS_SECRET_ARN: 'Brewstream-ApiKeys',
+          SESSION_SECRET: 'too-short',
+          REQUEST_TIMEOUT_MS: '0',
+        }),
+      (error: Error) => {
+        assert.match(
+          error.message,
+          /API_KEYS_SECRET_ARN: "Brewstream-ApiKeys" is not a Secrets Manager secret ARN/,
+        );
+        assert.match(error.message, /SESSION_SECRET: .*32/);
+        assert.match(error.message, /REQUEST_TIMEOUT_MS: must be between 100/);
+        // A secret is never echoed back.
+        assert.doesNotMatch(error.message, /too-short/);
+        return true;
+      },
+    );
+  });
+
   it('treats blank values as unset', () => {
     assert.equal(loadConfig({ STREAM_NAME: '   ' }).streamName, 'beers');
   });

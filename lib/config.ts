@@ -138,9 +138,37 @@ const ConfigSchema = Type.Object({
     host: Type.String({ key: 'HOST', default: '127.0.0.1' }),
     port: Port('PORT', 3000),
     apiKeys: Type.Array(Type.String(), { key: 'API_KEYS', default: [] }),
+    // When set, the keys come from this secret (server/secretKeys.ts) and API_KEYS is ignored.
+    apiKeysSecretArn: Type.Optional(
+      Type.String({
+        key: 'API_KEYS_SECRET_ARN',
+        pattern: /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+$/,
+        what: 'a Secrets Manager secret ARN',
+      }),
+    ),
+    apiKeysRefreshS: Type.Integer({ key: 'API_KEYS_REFRESH_S', default: 300, minimum: 1, maximum: 86_400 }),
+    // Signs the dashboard's session cookie; every server task behind one load balancer needs the
+    // same one. Unset: a random secret per process (sessions end with it).
+    sessionSecret: Type.Optional(Type.String({ key: 'SESSION_SECRET', minLength: 32 })),
+    sessionTtlS: Type.Integer({ key: 'SESSION_TTL_S', default: 28_800, minimum: 60, maximum: 604_800 }),
     predictRequiresKey: Type.Boolean({ key: 'PREDICT_REQUIRES_KEY', default: false }),
     predictBatchMax: Type.Integer({ key: 'PREDICT_BATCH_MAX', default: 256, minimum: 1, maximum: 100_000 }),
     rateLimitPerMinute: Type.Integer({ key: 'RATE_LIMIT_PER_MINUTE', default: 600_000, minimum: 1 }),
+    // The whole request, headers and body, must arrive within requestTimeoutMs; a socket on which
+    // nothing moves for connectionTimeoutMs while a request is read or answered is closed (above
+    // the ALB's 60 s idle timeout, so behind it the ALB gives up first).
+    requestTimeoutMs: Type.Integer({
+      key: 'REQUEST_TIMEOUT_MS',
+      default: 30_000,
+      minimum: 100,
+      maximum: 600_000,
+    }),
+    connectionTimeoutMs: Type.Integer({
+      key: 'CONNECTION_TIMEOUT_MS',
+      default: 65_000,
+      minimum: 100,
+      maximum: 600_000,
+    }),
     // Proxies in front of the server whose X-Forwarded-For entry is believed (1 behind the ALB);
     // 0 trusts none, so a client cannot name its own address.
     trustProxy: Type.Integer({ key: 'TRUST_PROXY', default: 0, minimum: 0, maximum: 10 }),

@@ -8,6 +8,19 @@ import type { Config } from './config.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from './redis.js';
 
 export const RETRAIN_DEDUP_ID = 'retrain:pending';
+/** The job scheduler of RETRAIN_SCHEDULE (the trainer sets it up). */
+export const RETRAIN_SCHEDULER_ID = 'retrain-schedule';
+
+const JOB_ID = new RegExp(`^(?:[1-9][0-9]{0,15}|repeat:${RETRAIN_SCHEDULER_ID}:[0-9]{1,16})$`);
+
+/**
+ * Whether `id` can name a retrain job: BullMQ's counter (`1`, `2`, ...; a deduplicated add keeps
+ * the id of the job it joined) or a scheduled run's `repeat:retrain-schedule:<epoch ms>`. Anything
+ * else under the queue's prefix (`meta`, `events`, `id`, ...) is the queue's own bookkeeping.
+ */
+export function isRetrainJobId(id: string): boolean {
+  return JOB_ID.test(id);
+}
 
 export type RetrainQueue = Queue<RetrainJobData>;
 

@@ -2,7 +2,15 @@
 // status comes from what the error is (lib/errors.ts): a client's mistake 4xx, a dependency that
 // is down or refusing 503 naming it and the object, a stored object that cannot be read 502
 // naming its key, and anything else, a bug, 500 "internal".
-import type { FastifyError, FastifyReply, FastifyRequest, FastifySchemaValidationError } from 'fastify';
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
+import type {
+  FastifyError,
+  FastifyInstance,
+  FastifyReply,
+  FastifyRequest,
+  FastifySchemaValidationError,
+} from 'fastify';
 import { type Static, Type } from 'typebox';
 import { BrewstreamError, CorruptObjectError, DependencyError } from '../lib/errors.js';
 import { refTo } from './schema.js';
@@ -116,4 +124,57 @@ function body(error: string, message: string, field?: string): ApiError {
 
 export function notFoundHandler(request: FastifyRequest, reply: FastifyReply): void {
   reply.code(404).send(body('not_found', `no route ${request.method} ${request.url.split('?')[0]}`));
+}
+
+/** The longest path segment the router takes (a route parameter such as a version or job id). */
+export const MAX_PARAM_LENGTH = 100;
+
+/**
+ * Errors the router raises before any route or hook runs (Fastify's `frameworkErrors`), in our shape
+ * and without echoing the path: a segment over MAX_PARAM_LENGTH, or broken percent-encoding.
+ */
+export function frameworkErrorResponse(err: FastifyError): { status: number; body: ApiError } {
+  if (err.code === 'FST_ERR_MAX_PARAM_LENGTH')
+    return {
+      status: 414,
+      body: body('uri_too_long', `a path segment is longer than ${MAX_PARAM_LENGTH} characters`),
+    };
+  if (err.code === 'FST_ERR_BAD_URL')
+    return { status: 400, body: body('bad_request', 'the path is not valid percent-encoding') };
+  return errorResponse(err);
+}
+
+/** What Node's HTTP parser or its request timeout refuses, before Fastify has a request. */
+export function clientErrorResponse(code: string | undefined): { status: number; body: ApiError } {
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT')
+    return {
+      status: 408,
+      body: body('request_timeout', 'the request did not arrive in time (REQUEST_TIMEOUT_MS)'),
+    };
+  if (code === 'HPE_HEADER_OVERFLOW')
+    return { status: 431, body: body('headers_too_large', 'the request headers are too large') };
+  return { status: 400, body: body('bad_request', 'the request is not valid HTTP') };
+}
+
+/**
+ * Fastify's `clientErrorHandler`: the answer in our shape, written only where no response has
+ * begun on the socket (as Node itself does), then the socket closed; one log line with the status
+ * and error code (no method or url: the request was never parsed, or is abandoned).
+ */
+export function clientErrorHandler(
+  this: FastifyInstance,
+  error: Error & { code?: string },
+  socket: Socket,
+): void {
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const { status, body: answer } = clientErrorResponse(error.code);
+  this.log.info({ status, error: answer.error, code: error.code }, 'request');
+  const inFlight = (socket as Socket & { _httpMessage?: { headersSent?: boolean } })._httpMessage;
+  if (socket.writable && !inFlight?.headersSent) {
+    const json = JSON.stringify(answer);
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(json)}\r\nConnection: close\r\n\r\n${json}`,
+    );
+  }
+  socket.destroy(error);
 }

@@ -3,11 +3,9 @@ import { s3Client } from '../lib/aws.js';
 import { loadConfig } from '../lib/config.js';
 import { createLogger } from '../lib/logger.js';
 import { createBlockingRedis, createRedis } from '../lib/redis.js';
-import { retrainQueue } from '../lib/retrainQueue.js';
+import { RETRAIN_SCHEDULER_ID, retrainQueue } from '../lib/retrainQueue.js';
 import { onShutdown } from '../lib/shutdown.js';
 import { scheduleOptions, startWorker } from './worker.js';
-
-export const SCHEDULER_ID = 'retrain-schedule';
 
 export async function main(): Promise<void> {
   const config = loadConfig();
@@ -21,10 +19,13 @@ export async function main(): Promise<void> {
   const s3 = s3Client(config);
   if (config.trainer.scheduleEvery) {
     const repeat = scheduleOptions(config.trainer.scheduleEvery);
-    await queue.upsertJobScheduler(SCHEDULER_ID, repeat, { name: 'retrain', data: { reason: 'schedule' } });
+    await queue.upsertJobScheduler(RETRAIN_SCHEDULER_ID, repeat, {
+      name: 'retrain',
+      data: { reason: 'schedule' },
+    });
     logger.info({ repeat }, 'retrain schedule set');
   } else {
-    await queue.removeJobScheduler(SCHEDULER_ID);
+    await queue.removeJobScheduler(RETRAIN_SCHEDULER_ID);
   }
   const worker = startWorker({ config, s3, connection, publisher, queue, logger });
   logger.info({ queue: queue.name, prefix: config.queuePrefix }, 'trainer waiting for retrain jobs');

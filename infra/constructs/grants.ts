@@ -5,6 +5,7 @@ import { type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kinesis from 'aws-cdk-lib/aws-kinesis';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { IConstruct } from 'constructs';
 
 /** The CloudFormation logical id of a construct's resource, as cdk-nag names it in a finding. */
@@ -121,5 +122,16 @@ export function grantProducer(role: iam.IGrantable, stream: kinesis.IStream): vo
       actions: ['kinesis:PutRecords', 'kinesis:PutRecord'],
       resources: [stream.streamArn],
     }),
+  );
+}
+
+/**
+ * Reading one secret's value (the server's API keys, re-read while it runs): GetSecretValue on that
+ * secret only, not DescribeSecret or any other secret. It is encrypted with Secrets Manager's
+ * AWS managed key, which Secrets Manager uses on the caller's behalf: no kms:Decrypt here.
+ */
+export function grantSecretValue(role: iam.IGrantable, secret: secretsmanager.ISecret): void {
+  role.grantPrincipal.addToPrincipalPolicy(
+    new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: [secret.secretArn] }),
   );
 }

@@ -11,12 +11,13 @@ import * as ecs from 'aws-cdk-lib/aws-ecs';
 import * as elbv2 from 'aws-cdk-lib/aws-elasticloadbalancingv2';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { repoRoot } from '../paths.js';
 import type { Settings } from '../settings.js';
 import type { Cache } from './cache.js';
-import { acknowledgeWildcard, grantBucket, grantKclConsumer } from './grants.js';
+import { acknowledgeWildcard, grantBucket, grantKclConsumer, grantSecretValue } from './grants.js';
+import { generatedSecret } from './secrets.js';
 import type { Storage } from './storage.js';
 import type { Stream } from './stream.js';
 
@@ -90,6 +91,7 @@ export class Services extends Construct {
   readonly services: Record<Role, ecs.FargateService>;
   readonly leaseTable: dynamodb.Table;
   readonly apiKeys: secretsmanager.Secret;
+  readonly sessionSecret: secretsmanager.Secret;
   readonly loadBalancer: elbv2.ApplicationLoadBalancer;
   readonly targetGroup: elbv2.ApplicationTargetGroup;
   readonly url: string;
@@ -105,14 +107,20 @@ export class Services extends Construct {
     // Built by `cdk deploy` from the repository's Dockerfile.
     const image = ecs.ContainerImage.fromAsset(repoRoot, imageAssetOptions(repoRoot));
 
-    this.apiKeys = new secretsmanager.Secret(this, 'ApiKeys', {
-      description: 'brewstream server API keys (API_KEYS: comma-separated)',
-      generateSecretString: { passwordLength: 40, excludePunctuation: true },
-    });
-    Validations.of(this.apiKeys).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
+    // The server reads it itself (API_KEYS_SECRET_ARN) and re-reads it while it runs, so a key is
+    // added or removed without replacing a task (docs/aws.md "Reaching it").
+    this.apiKeys = generatedSecret(this, 'ApiKeys', {
+      description: 'brewstream server API keys: comma-separated, each at least 16 visible ASCII characters',
+      length: 40,
+      whyNoRotation:
         'API keys are handed out to people and rotated by an operator (add the new key, then drop the old one), not by a Lambda.',
+    });
+    // Signs the dashboard's session cookies; every server task needs the same one.
+    this.sessionSecret = generatedSecret(this, 'SessionSecret', {
+      description: 'brewstream server: signs dashboard session cookies (SESSION_SECRET)',
+      length: 64,
+      whyNoRotation:
+        'Replacing it only ends the open dashboard sessions; an operator does it by hand, then restarts the server tasks.',
     });
 
     // KCL's lease and checkpoint table (named after the application, as the MultiLangDaemon expects),
@@ -180,7 +188,7 @@ export class Services extends Construct {
       Validations.of(task).acknowledge({
         id: 'AwsSolutions-ECS2',
         reason:
-          'The environment holds resource names and tuning only; the Redis token and API keys come from Secrets Manager.',
+          "The environment holds resource names, tuning and the API keys secret's ARN; the Redis token, the session secret and the API keys themselves come from Secrets Manager.",
       });
       const service = new ecs.FargateService(this, `${title(name)}Service`, {
         cluster: this.cluster,
@@ -241,8 +249,9 @@ export class Services extends Construct {
         // limiter and the logs, never an X-Forwarded-For entry a client wrote itself.
         TRUST_PROXY: '1',
         RATE_LIMIT_PER_MINUTE: String(settings.server.rateLimitPerMinute),
+        API_KEYS_SECRET_ARN: this.apiKeys.secretArn,
       },
-      secrets: { API_KEYS: ecs.Secret.fromSecretsManager(this.apiKeys) },
+      secrets: { SESSION_SECRET: ecs.Secret.fromSecretsManager(this.sessionSecret) },
       port: SERVER_PORT,
       // No desired count: CloudFormation would set the service back to it on every update that
       // touches the service (each new image), scaling a loaded service in mid-deploy. ECS starts
@@ -264,6 +273,7 @@ export class Services extends Construct {
     });
     grantBucket(server.task.taskRole, storage.cleaned, { 'rows/': ['read'], 'snapshots/': ['read'] });
     grantBucket(server.task.taskRole, storage.models, { 'models/': ['read'] });
+    grantSecretValue(server.task.taskRole, this.apiKeys);
 
     this.logGroups = { consumer: consumer.logGroup, trainer: trainer.logGroup, server: server.logGroup };
     this.services = { consumer: consumer.service, trainer: trainer.service, server: server.service };

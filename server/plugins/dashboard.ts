@@ -6,11 +6,11 @@ import { createBullBoard } from '@bull-board/api';
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter';
 import { FastifyAdapter } from '@bull-board/fastify';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
-import { isRecord } from '../../lib/guards.js';
 import { enqueueRetrain, type RetrainQueue } from '../../lib/retrainQueue.js';
 import type { ApiKeys } from '../apiKeys.js';
 import { type ApiError, errorResponse, HttpError } from '../errors.js';
-import { KEY_COOKIE } from './auth.js';
+import securityHeaders from './securityHeaders.js';
+import sessionGuard from './session.js';
 
 export const DASHBOARD_PATH = '/admin/queues';
 
@@ -33,23 +33,16 @@ class RetrainQueueAdapter extends BullMQAdapter {
   }
 }
 
-const dashboard: FastifyPluginAsync<{ queue: RetrainQueue; keys: ApiKeys }> = async (
-  app,
-  { queue, keys },
-) => {
-  // `?api_key=` once: checked, turned into an HttpOnly cookie, and dropped from the URL.
-  app.addHook('onRequest', (request, reply, done) => {
-    // bull-board's routes have no querystring schema: the parsed query is checked here.
-    const key = isRecord(request.query) ? request.query.api_key : undefined;
-    if (typeof key !== 'string') return done();
-    if (keys.configured && !keys.matches(key))
-      return done(new HttpError(403, 'forbidden', 'the API key is not valid'));
-    const url = new URL(request.url, 'http://localhost');
-    url.searchParams.delete('api_key');
-    reply
-      .setCookie(KEY_COOKIE, key, { path: DASHBOARD_PATH, httpOnly: true, sameSite: 'strict' })
-      .redirect(`${url.pathname}${url.search}`, 303);
-  });
+export interface DashboardOptions {
+  queue: RetrainQueue;
+  keys: ApiKeys;
+  session: { secret: string; ttlS: number };
+}
+
+const dashboard: FastifyPluginAsync<DashboardOptions> = async (app, { queue, keys, session }) => {
+  await app.register(securityHeaders);
+  // A browser opens the page once with `?api_key=`; its session cookie is honoured here only.
+  await app.register(sessionGuard, { prefix: DASHBOARD_PATH, keys, ...session });
   app.addHook('onRequest', app.requireApiKey);
   // The page's API reads the queue: with Redis away, a 503 saying so at once (BullMQ would wait
   // for the connection without a bound). The page itself and its static files need no Redis.

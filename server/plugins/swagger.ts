@@ -2,6 +2,7 @@
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import fp from 'fastify-plugin';
+import securityHeaders from './securityHeaders.js';
 
 export default fp(
   async (app) => {
@@ -17,7 +18,11 @@ export default fp(
         },
       },
     });
-    await app.register(swaggerUi, { routePrefix: '/docs' });
+    // The page and its files in a context of their own, with the pages' security headers.
+    await app.register(async (ui) => {
+      await ui.register(securityHeaders);
+      await ui.register(swaggerUi, { routePrefix: '/docs' });
+    });
   },
   { name: 'swagger' },
 );

@@ -1,12 +1,20 @@
 // POST /retrain queues a `manual` retrain (or joins the one already waiting); GET /retrain/:id
-// reports a job's state and progress.
+// reports a job's state and progress. Only a retrain job's id is looked up: the queue's prefix in
+// Redis also holds its own bookkeeping (`meta`, `events`, ...), which is nobody's job.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { enqueueRetrain } from '../../lib/retrainQueue.js';
+import { DependencyError } from '../../lib/errors.js';
+import { enqueueRetrain, isRetrainJobId } from '../../lib/retrainQueue.js';
 import { errorRef, HttpError } from '../errors.js';
 import { nullable } from '../schema.js';
 
 const errors = { 401: errorRef, 403: errorRef, 503: errorRef };
+
+/** Redis refused a job read because the key holds something else than a job: no such job. */
+function isWrongType(error: unknown): boolean {
+  const cause = error instanceof DependencyError ? error.cause : error;
+  return cause instanceof Error && cause.message.startsWith('WRONGTYPE');
+}
 
 const retrain: FastifyPluginAsyncTypebox = async (app) => {
   app.addHook('onRequest', app.requireApiKey);
@@ -59,7 +67,8 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['retraining'],
         security: [{ apiKey: [] }],
         summary: "A retrain job's state and progress",
-        params: Type.Object({ id: Type.String({ pattern: '^[A-Za-z0-9:_-]{1,128}$' }) }),
+        // Any text: what is not a job id is a 404 below, as an unknown job is.
+        params: Type.Object({ id: Type.String({ minLength: 1 }) }),
         response: {
           200: Type.Object({
             id: Type.Optional(Type.String()),
@@ -80,12 +89,21 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request) => {
       const { id } = request.params;
-      const job = await app.redisCall('read a retrain job', () => app.retrainQueue.getJob(id));
-      if (!job) throw new HttpError(404, 'not_found', `no retrain job ${id}`, 'id');
+      const missing = new HttpError(404, 'not_found', `no retrain job ${JSON.stringify(id)}`, 'id');
+      if (!isRetrainJobId(id)) throw missing;
+      const read = async <T>(call: () => Promise<T>): Promise<T> => {
+        try {
+          return await app.redisCall('read a retrain job', call);
+        } catch (error) {
+          throw isWrongType(error) ? missing : error;
+        }
+      };
+      const job = await read(() => app.retrainQueue.getJob(id));
+      if (!job) throw missing;
       const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
       return {
         id,
-        state: await app.redisCall('read a retrain job', () => job.getState()),
+        state: await read(() => job.getState()),
         reason: job.data.reason,
         force: job.data.force === true,
         progress: job.progress,

@@ -26,7 +26,10 @@ let resources: Record<string, Json>;
 
 before(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'brewstream-docs-'));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    outdir,
+    context: { ...cdkJsonContext(), allowKeysOverHttp: true, 'aws:cdk:bundling-stacks': [] },
+  });
   const { stack } = buildApp(app, { account: '123456789012', region: 'eu-west-1' });
   app.synth();
   resources = Template.fromStack(stack).toJSON().Resources;

@@ -11,13 +11,12 @@ import { CLEANED_COLUMNS } from '../../lib/beer.js';
 import { deadLetterKey, legacyRowsKey, manifestKey, rowsKey, snapshotPrefix } from '../../lib/cleanedKeys.js';
 import { registryKeys } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
-import { RETRAIN_DEDUP_ID } from '../../lib/retrainQueue.js';
+import { RETRAIN_DEDUP_ID, RETRAIN_SCHEDULER_ID } from '../../lib/retrainQueue.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
 import { NAMESPACE_FILE, namespaceDefaults } from '../../local/namespace.js';
-import { KEY_COOKIE } from '../../server/plugins/auth.js';
 import { DASHBOARD_PATH } from '../../server/plugins/dashboard.js';
-import { SCHEDULER_ID } from '../../trainer/main.js';
+import { SESSION_COOKIE } from '../../server/plugins/session.js';
 import { startServer, type TestServer } from '../support/server.js';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
@@ -42,7 +41,7 @@ describe('docs/design.md names every contract the code defines', () => {
   test('queue, deduplication id, scheduler, channel', () => {
     documented(`queue \`${RETRAIN_QUEUE}\``);
     documented(RETRAIN_DEDUP_ID);
-    documented(SCHEDULER_ID);
+    documented(RETRAIN_SCHEDULER_ID);
     documented(`channel \`${MODEL_PROMOTED_CHANNEL}\``);
   });
 
@@ -79,7 +78,7 @@ describe('docs/design.md names every contract the code defines', () => {
         assert.match(design, named, `docs/design.md does not name the route ${route}`);
       }
       documented(DASHBOARD_PATH);
-      documented(KEY_COOKIE);
+      documented(SESSION_COOKIE);
     });
   });
 });

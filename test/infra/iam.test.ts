@@ -25,7 +25,7 @@ interface Call {
   role: Role;
   /** What the code does, for the test name. */
   call: string;
-  service: 's3' | 'kinesis' | 'dynamodb' | 'cloudwatch' | 'iam';
+  service: 's3' | 'kinesis' | 'dynamodb' | 'cloudwatch' | 'iam' | 'secretsmanager';
   action: string;
   resource: string;
   /** Request context the action carries (s3:prefix for a listing, the namespace for metrics). */
@@ -42,6 +42,7 @@ const bucketPolicies = new Map<string, Json>();
 const names = { cleaned: '', models: '', raw: '', stream: '', leaseTable: '' };
 /** The alarm topic's ARN, its policy and its key's policy, resolved. */
 const alarms = { topic: '', topicPolicy: {} as Json, key: '', keyPolicy: {} as Json };
+const secrets = { apiKeys: '', session: '', redisToken: '' };
 
 // --- resolving the template's references into the concrete names of one imagined deployment
 function physicalName(id: string): string {
@@ -60,6 +61,9 @@ function physicalName(id: string): string {
     // A topic's Ref is its ARN.
     case 'AWS::SNS::Topic':
       return `arn:aws:sns:${REGION}:${ACCOUNT}:${id}`;
+    case 'AWS::SecretsManager::Secret':
+      // A secret's Ref is its ARN, which ends in a random suffix.
+      return `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:${id}-AbCdEf`;
     default:
       return id;
   }
@@ -134,7 +138,15 @@ function policiesOfRole(roleId: string): Json[] {
 
 before(() => {
   outdir = mkdtempSync(path.join(os.tmpdir(), 'brewstream-iam-'));
-  const app = new App({ outdir, context: { ...cdkJsonContext(), 'aws:cdk:bundling-stacks': [] } });
+  // A production context: with a certificate (the defaults have none, and refuse keys over HTTP).
+  const app = new App({
+    outdir,
+    context: {
+      ...cdkJsonContext(),
+      certificateArn: 'arn:aws:acm:eu-west-1:123456789012:certificate/abc',
+      'aws:cdk:bundling-stacks': [],
+    },
+  });
   const { stack } = buildApp(app, { account: ACCOUNT, region: REGION });
   app.synth();
   resources = Template.fromStack(stack).toJSON().Resources;
@@ -162,6 +174,9 @@ before(() => {
   names.raw = physicalName(find('AWS::S3::Bucket', 'StorageRaw')[0]);
   names.stream = physicalName(find('AWS::Kinesis::Stream', 'Stream')[0]);
   names.leaseTable = physicalName(find('AWS::DynamoDB::Table', 'ServicesLeaseTable')[0]);
+  secrets.apiKeys = physicalName(find('AWS::SecretsManager::Secret', 'ServicesApiKeys')[0]);
+  secrets.session = physicalName(find('AWS::SecretsManager::Secret', 'ServicesSessionSecret')[0]);
+  secrets.redisToken = physicalName(find('AWS::SecretsManager::Secret', 'CacheAuthToken')[0]);
   for (const r of Object.values(resources).filter((r) => r.Type === 'AWS::S3::BucketPolicy'))
     bucketPolicies.set(resolve(r.Properties.Bucket) as string, resolve(r.Properties.PolicyDocument) as Json);
 });
@@ -460,6 +475,14 @@ const CALLS: Row[] = [
     resource: obj('cleaned', 'snapshots/table.csv'),
     expect: 'Allow',
   },
+  {
+    role: 'server',
+    call: 'read the API keys (API_KEYS_SECRET_ARN), at start and every refresh',
+    service: 'secretsmanager',
+    action: 'GetSecretValue',
+    resource: () => secrets.apiKeys,
+    expect: 'Allow',
+  },
   // Producer.
   {
     role: 'producer',
@@ -627,6 +650,33 @@ const CALLS: Row[] = [
     resource: () => `arn:aws:iam::${ACCOUNT}:role/anything`,
     expect: 'Deny',
   },
+  // The API keys secret, and only it, is the server's to read: not the secrets ECS injects at start
+  // (the session secret, the Redis token), not to change, not for the other roles.
+  ...(
+    [
+      ['server', 'GetSecretValue', () => secrets.session, 'read the session secret (ECS injects it)'],
+      ['server', 'GetSecretValue', () => secrets.redisToken, 'read the Redis token (ECS injects it)'],
+      [
+        'server',
+        'GetSecretValue',
+        () => `arn:aws:secretsmanager:${REGION}:${ACCOUNT}:secret:someone-elses-AbCdEf`,
+        'read another secret',
+      ],
+      ['server', 'PutSecretValue', () => secrets.apiKeys, 'change the API keys'],
+      ['server', 'DescribeSecret', () => secrets.apiKeys, 'describe the API keys secret'],
+      ['consumer', 'GetSecretValue', () => secrets.apiKeys, 'read the API keys'],
+      ['trainer', 'GetSecretValue', () => secrets.apiKeys, 'read the API keys'],
+    ] as const
+  ).map(
+    ([role, action, resource, call]): Row => ({
+      role,
+      call,
+      service: 'secretsmanager',
+      action,
+      resource,
+      expect: 'Deny',
+    }),
+  ),
   ...(['consumer', 'trainer', 'server'] as const).flatMap((role): Row[] => [
     {
       role,

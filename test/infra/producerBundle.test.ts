@@ -19,7 +19,7 @@ test('the bundled producer runs: a replay puts the 325 beers on a real (stand-in
   const outdir = mkdtempSync(path.join(os.tmpdir(), 'brewstream-cdk-'));
   const stack = await startTestStack({ shards: 1 });
   try {
-    const app = new App({ outdir, context: cdkJsonContext() });
+    const app = new App({ outdir, context: { ...cdkJsonContext(), allowKeysOverHttp: true } });
     const { stack: brewstream } = buildApp(app, { account: '123456789012', region: 'eu-west-1' });
     app.synth();
     // The producer; the other function is CDK's own (restricting the VPC's default security group).

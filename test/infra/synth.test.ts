@@ -25,11 +25,11 @@ const env = {
   CI: 'true',
 };
 
-/** Runs the CLI's synth in `cwd`; returns the template it wrote to `out`. */
-function cdkSynth(cwd: string, out: string, args: string[] = []) {
+/** Runs the CLI's synth in `cwd`: its exit status and output. */
+function runSynth(cwd: string, out: string, args: string[]) {
   const home = mkdtempSync(path.join(os.tmpdir(), 'cdk-home-'));
   try {
-    const result = spawnSync(
+    return spawnSync(
       process.execPath,
       [
         path.join(repoRoot, 'node_modules', 'aws-cdk', 'bin', 'cdk'),
@@ -43,18 +43,30 @@ function cdkSynth(cwd: string, out: string, args: string[] = []) {
       // HOME: no ~/.aws
       { cwd, env: { ...env, HOME: home }, encoding: 'utf8', timeout: 240_000 },
     );
-    assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
-    assert.ok(existsSync(path.join(out, 'manifest.json')));
-    return JSON.parse(readFileSync(path.join(out, 'Brewstream.template.json'), 'utf8'));
   } finally {
     rmSync(home, { recursive: true, force: true });
   }
 }
 
-test('npx cdk synth works offline with no AWS credentials', () => {
+/** Runs the CLI's synth in `cwd`; returns the template it wrote to `out`. */
+function cdkSynth(cwd: string, out: string, args: string[] = []) {
+  const result = runSynth(cwd, out, args);
+  assert.equal(result.status, 0, `cdk synth failed:\n${result.stdout}\n${result.stderr}`);
+  assert.ok(existsSync(path.join(out, 'manifest.json')));
+  return JSON.parse(readFileSync(path.join(out, 'Brewstream.template.json'), 'utf8'));
+}
+
+test('npx cdk synth works offline with no AWS credentials, and refuses keys over HTTP unless told', () => {
   const out = mkdtempSync(path.join(os.tmpdir(), 'cdk-synth-'));
   try {
-    const template = cdkSynth(repoRoot, out);
+    // The defaults have no certificate: the synth stops, naming the two settings that decide.
+    const refused = runSynth(repoRoot, out, []);
+    assert.notEqual(refused.status, 0);
+    assert.match(
+      `${refused.stdout}${refused.stderr}`,
+      /certificateArn: not set.*allowKeysOverHttp=true for a trial/,
+    );
+    const template = cdkSynth(repoRoot, out, ['-c', 'allowKeysOverHttp=true']);
     assert.ok(Object.keys(template.Resources).length > 50);
   } finally {
     rmSync(out, { recursive: true, force: true });

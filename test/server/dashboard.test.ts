@@ -1,6 +1,8 @@
-// The bull-board dashboard in a real browser (Debian's Chromium through playwright-core): open
+// The pages in a real browser (Debian's Chromium through playwright-core), under the server's
+// security headers (its Content-Security-Policy above all): open the bull-board dashboard at
 // /admin/queues with a key once, add a retrain job from the page, and watch a small real BullMQ
-// worker complete it.
+// worker complete it; use Swagger UI at /docs; and see that neither page can be framed. Any CSP
+// violation the browser reports fails the test.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -8,11 +10,11 @@ import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { chromium } from 'playwright-core';
+import { type BrowserContext, chromium, type Page } from 'playwright-core';
 import { createBlockingRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
 import { releaseRetrainDedup } from '../../lib/retrainQueue.js';
 import { startServer, type TestServer } from '../support/server.js';
-import { sleep, until } from '../support/wait.js';
+import { sleep, until, waitFor } from '../support/wait.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'dashboard-key-42';
@@ -54,11 +56,14 @@ after(async () => {
   workerConnection.disconnect();
 });
 
-test('an operator adds a retrain job from the dashboard, retries it when it fails, and sees it complete', {
-  skip,
-  timeout: 90_000,
-}, async () => {
-  const base = server.url;
+/**
+ * A fresh Chromium profile and page for `use`; every message the browser logs about the Content
+ * Security Policy is collected, and the test fails on any the page did not expect.
+ */
+async function inBrowser(
+  name: string,
+  use: (page: Page, context: BrowserContext, csp: string[]) => Promise<void>,
+): Promise<void> {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
@@ -75,13 +80,36 @@ test('an operator adds a retrain job from the dashboard, retries it when it fail
     ],
   });
   const page = await context.newPage();
+  const csp: string[] = [];
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to/i.test(message.text())) csp.push(message.text());
+  });
   try {
+    await use(page, context, csp);
+  } catch (error) {
+    // What the page looked like when it failed, for whoever reads the failure.
+    await page
+      .screenshot({ path: path.join(os.tmpdir(), `brewstream-${name}-failed.png`), fullPage: true })
+      .catch(() => {});
+    throw error;
+  } finally {
+    await context.close();
+    await rm(userDataDir, { recursive: true, force: true });
+  }
+}
+
+test('an operator adds a retrain job from the dashboard, retries it when it fails, and sees it complete', {
+  skip,
+  timeout: 90_000,
+}, async () => {
+  const base = server.url;
+  await inBrowser('dashboard', async (page, context, csp) => {
     // (Without a key the page answers 401 with a basic-auth challenge: server.test.ts.)
-    // The key once in the URL becomes an HttpOnly cookie; the URL loses it.
+    // The key once in the URL is swapped for an HttpOnly session cookie; the URL loses it.
     await page.goto(`${base}/admin/queues?api_key=${KEY}`);
     assert.equal(new URL(page.url()).search, '');
     const cookies = await context.cookies();
-    assert.ok(cookies.some((c) => c.name === 'brewstream_key' && c.httpOnly));
+    assert.ok(cookies.some((c) => c.name === 'brewstream_session' && c.httpOnly));
 
     await page.getByText(`${RETRAIN_QUEUE}`, { exact: false }).first().click();
     // "Add job" sits in the queue's actions menu (the ⋮ button after the status tabs).
@@ -101,7 +129,6 @@ test('an operator adds a retrain job from the dashboard, retries it when it fail
       'the first run to fail',
       async () => ((await server.app.retrainQueue.getJobCounts('failed')).failed ?? 0) > 0,
       30_000,
-      100,
     );
     await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=failed`);
     await page.getByText('first run fails on purpose').first().waitFor({ timeout: 15_000 });
@@ -109,7 +136,7 @@ test('an operator adds a retrain job from the dashboard, retries it when it fail
     await page.getByRole('button', { name: /^confirm$/i }).click();
 
     // The worker completes it; the page's completed tab shows it.
-    await until('the retried job to complete', async () => completed.length > 0, 30_000, 100);
+    await until('the worker to complete the retried job', async () => completed.length > 0, 30_000);
     assert.deepEqual(completed, [{ reason: 'manual' }]);
     assert.equal(attempts, 2);
     await page.goto(`${base}/admin/queues/queue/${encodeURIComponent(RETRAIN_QUEUE)}?status=completed`);
@@ -118,14 +145,62 @@ test('an operator adds a retrain job from the dashboard, retries it when it fail
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     const counts = await server.app.retrainQueue.getJobCounts('completed');
     assert.equal(counts.completed, 1);
-  } catch (error) {
-    // What the page looked like when it failed, for whoever reads the failure.
-    await page
-      .screenshot({ path: SCREENSHOT.replace('.png', '-failed.png'), fullPage: true })
-      .catch(() => {});
-    throw error;
-  } finally {
-    await context.close();
-    await rm(userDataDir, { recursive: true, force: true });
-  }
+    assert.deepEqual(csp, [], 'the dashboard broke its Content-Security-Policy');
+  });
+});
+
+test('Swagger UI renders and runs a request under the security headers', {
+  skip,
+  timeout: 60_000,
+}, async () => {
+  const base = server.url;
+  await inBrowser('swagger', async (page, _context, csp) => {
+    await page.goto(`${base}/docs/`);
+    await page.locator('.swagger-ui .info .title').getByText('brewstream').waitFor({ timeout: 15_000 });
+    const predict = page
+      .locator('.opblock-post')
+      .filter({ has: page.locator('.opblock-summary-path[data-path="/predict"]') });
+    await predict.locator('.opblock-summary').click();
+    await predict.getByRole('button', { name: /try it out/i }).click();
+    await predict.locator('textarea.body-param__text').fill('{"abv": 5, "target_og": 1050}');
+    await predict.getByRole('button', { name: /^execute$/i }).click();
+    // No model is published here: the server's own answer (503 not_ready) comes back to the page.
+    await predict
+      .locator('.live-responses-table .response-col_status')
+      .getByText('503')
+      .waitFor({ timeout: 15_000 });
+    await predict.getByText('not_ready').first().waitFor();
+    assert.deepEqual(csp, [], 'Swagger UI broke its Content-Security-Policy');
+  });
+});
+
+test('neither page can be framed by another site', { skip, timeout: 60_000 }, async () => {
+  const base = server.url;
+  await inBrowser('framing', async (page) => {
+    // Another origin (a data: page) frames the dashboard, Swagger UI, and a page of its own.
+    const control = 'data:text/html,<p>framed</p>';
+    await page.goto(
+      `data:text/html,<iframe src="${base}/admin/queues?api_key=${KEY}"></iframe><iframe src="${base}/docs/"></iframe><iframe src="${control}"></iframe>`,
+    );
+    // Chromium shows a frame the CSP refuses as its error page.
+    const frameUrls = async () =>
+      page
+        .mainFrame()
+        .childFrames()
+        .map((frame) => frame.url());
+    const urls = await waitFor(
+      (seen) => `both pages refused in their frames (a page was framed: ${JSON.stringify(seen)})`,
+      frameUrls,
+      (seen) => seen.filter((url) => url === 'chrome-error://chromewebdata/').length === 2,
+      15_000,
+      100,
+    );
+    // The page's own frame loads: frames are not refused wholesale here.
+    const own = page
+      .mainFrame()
+      .childFrames()
+      .find((frame) => frame.url() === control);
+    assert.ok(own, JSON.stringify(urls));
+    await own.getByText('framed').waitFor();
+  });
 });

@@ -47,7 +47,11 @@ describe('malformed credentials are a 4xx or ignored, never a 500', () => {
   });
 
   test('a cookie with broken percent-encoding, on every kind of route', async () => {
-    for (const cookie of ['brewstream_key=%', 'brewstream_key=%E0%A4%A', 'brewstream_key=%zz; other=%']) {
+    for (const cookie of [
+      'brewstream_session=%',
+      'brewstream_session=%E0%A4%A',
+      'brewstream_session=%zz; other=%',
+    ]) {
       const headers = { cookie };
       const models = await call(`${base}/models`, { headers });
       assert.equal(models.status, 200, `${cookie} /models: ${models.text}`);
@@ -148,7 +152,7 @@ describe('secrets in query strings never reach a log line', () => {
     assert.equal(once.status, 303);
     assert.equal(once.headers.get('location'), '/admin/queues?page=2');
     const cookie = once.headers.get('set-cookie') ?? '';
-    assert.match(cookie, /^brewstream_key=/);
+    assert.match(cookie, /^brewstream_session=/);
     assert.match(cookie, /HttpOnly/i);
     assert.match(cookie, /SameSite=Strict/i);
     assert.match(cookie, /Path=\/admin\/queues/);
@@ -171,7 +175,7 @@ describe('secrets in query strings never reach a log line', () => {
     await call(`${base}/models?API_KEY=${secret}&api%5Fkey=${secret}`);
     await call(`${base}/models?api_key=${encodeURIComponent(`${secret}%`)}`);
     await call(`${base}/probe?api_key=${secret}`, {
-      headers: { 'x-api-key': KEY, cookie: `brewstream_key=${KEY}` },
+      headers: { 'x-api-key': KEY, cookie: `brewstream_session=${KEY}` },
     });
     await sleep(100);
     const requestLines = lines.filter((line) => line.msg === 'request');

@@ -207,7 +207,8 @@ describe('server', () => {
       assert.match(String(refused.body.message), /force|forse/);
     }
     assert.equal((await get('/retrain/999999', { 'x-api-key': KEY })).status, 404);
-    assert.equal((await get('/retrain/bad%20id', { 'x-api-key': KEY })).status, 400);
+    // What cannot be a retrain job's id is no job either (docs/design.md "HTTP API").
+    assert.equal((await get('/retrain/bad%20id', { 'x-api-key': KEY })).status, 404);
   });
 
   test('models and table routes', async () => {

@@ -128,6 +128,8 @@ const ROUTES: Array<[string, string]> = [
   ['POST', '/predict/batch'],
   ['POST', '/retrain'],
   ['GET', '/retrain/1'],
+  ['GET', '/retrain/meta'],
+  ['GET', '/retrain/events'],
   ['GET', '/models'],
   ['GET', '/models/champion'],
   ['GET', `/models/${VERSION}`],
@@ -262,6 +264,9 @@ describe('the HTTP bad-input sweep', () => {
         '/admin/queues/%',
         '//predict',
         '/docs/%2e%2e/',
+        `/models/${'v'.repeat(101)}`,
+        `/retrain/${'9'.repeat(120)}`,
+        '/admin/queues/static/../../..//evil.example?api_key=x',
       ),
     );
     await fc.assert(
@@ -278,13 +283,13 @@ describe('the HTTP bad-input sweep', () => {
   test('cookies, basic auth, x-api-key and other headers with odd bytes', async () => {
     const cookie = fc.oneof(
       headerValue,
-      headerValue.map((v) => `brewstream_key=${v}`),
+      headerValue.map((v) => `brewstream_session=${v}`),
       fc.constantFrom(
-        'brewstream_key=%',
-        'brewstream_key=%E0%A4%A; a=%',
-        'brewstream_key',
+        'brewstream_session=%',
+        'brewstream_session=%E0%A4%A; a=%',
+        'brewstream_session',
         '=;=;',
-        'brewstream_key="',
+        'brewstream_session="',
       ),
     );
     const authorization = fc.oneof(
@@ -302,6 +307,8 @@ describe('the HTTP bad-input sweep', () => {
         'content-type': contentType,
         accept: headerValue,
         'x-forwarded-for': headerValue,
+        'x-forwarded-proto': fc.oneof(headerValue, fc.constantFrom('https', 'http', 'https, http')),
+        origin: fc.oneof(headerValue, fc.constantFrom('https://evil.example', 'null', 'http://127.0.0.1')),
         'accept-encoding': headerValue,
       },
       { requiredKeys: [] },
@@ -330,7 +337,7 @@ describe('the HTTP bad-input sweep', () => {
       `${line('POST', '/predict', 'Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nContent-Length: 4\r\n')}4\r\n{"ab\r\n0\r\n\r\n`,
       `${line('POST', '/predict', `Content-Type: application/json\r\nContent-Length: ${2 * 1024 * 1024}\r\n`)}${body}`,
       line('GET', '/models', 'X-Api-Key: a\u0000b\r\n'),
-      line('GET', '/models', 'Cookie: brewstream_key=\u0001\u0002\r\n'),
+      line('GET', '/models', 'Cookie: brewstream_session=\u0001\u0002\r\n'),
       line('GET', '/models', `X-Api-Key: ${'k'.repeat(20_000)}\r\n`),
       line('GET', '/models', `Cookie: ${'a=b; '.repeat(20_000)}\r\n`),
       line('GET', '/models', 'Bad Header\r\n'),
