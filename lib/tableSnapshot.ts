@@ -51,6 +51,15 @@ export function arrivalOf(key: string, lastModified: Date): string {
   return `${dtOfRowsKey(key) ?? '0000-00-00'} ${lastModified.toISOString()} ${key}`;
 }
 
+/**
+ * When a row arrived, in ms since the epoch: the LastModified inside an arrival string, or its date
+ * partition when that does not parse (NaN for neither).
+ */
+export function arrivalMs(arrival: string): number {
+  const time = Date.parse(arrival.slice(11, 35));
+  return Number.isNaN(time) ? Date.parse(arrival.slice(0, 10)) : time;
+}
+
 export interface ArrivedRow {
   row: CleanedRow;
   arrival: string;

@@ -26,3 +26,9 @@ export const recipeKey = (row: FeatureInput) => {
   const fixed = fixInputs(row);
   return JSON.stringify(FEATURES.map((f) => fixed[f] ?? null));
 };
+
+/**
+ * The recipe group a row belongs to, under the name the training-set choice (trainer/sample.ts)
+ * and the model-quality work share; for now the recipe key itself.
+ */
+export const recipeGroup = (row: FeatureInput): string => recipeKey(row);
