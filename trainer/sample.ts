@@ -65,7 +65,8 @@ export interface TrainingSampler {
 
 export function trainingSampler(options: SampleOptions): TrainingSampler {
   const { maxRows, halfLifeDays, seed } = options;
-  if (!Number.isInteger(maxRows) || maxRows < 1) throw new RangeError(`maxRows: expected >= 1, got ${maxRows}`);
+  if (!Number.isInteger(maxRows) || maxRows < 1)
+    throw new RangeError(`maxRows: expected >= 1, got ${maxRows}`);
   const nowMs = options.now.getTime();
   let tableRows = 0;
   let excluded = 0;
