@@ -131,6 +131,16 @@ const ConfigSchema = Type.Object({
     seed: Type.Integer({ key: 'TRAIN_SEED', default: 42, minimum: 0 }),
     maxEpochs: Type.Integer({ key: 'TRAIN_MAX_EPOCHS', default: 300, minimum: 1, maximum: 100_000 }),
     patience: Type.Integer({ key: 'TRAIN_PATIENCE', default: 30, minimum: 1, maximum: 100_000 }),
+    // The training set's cap (trainer/sample.ts): a larger table gives one row per recipe group,
+    // this many groups at most, recent ones favoured with this half-life. Memory and time per
+    // retrain follow the cap, not the table (docs/design.md "Training set").
+    maxRows: Type.Integer({ key: 'TRAIN_MAX_ROWS', default: 100_000, minimum: 100, maximum: 10_000_000 }),
+    recencyHalfLifeDays: Type.Number({
+      key: 'TRAIN_RECENCY_HALF_LIFE_DAYS',
+      default: 90,
+      minimum: 1,
+      maximum: 36_500,
+    }),
     scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
     backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
   }),
