@@ -49,6 +49,8 @@ export interface TrainingOutcome {
   /** The numbers the promotion decision used. */
   promotion: PromotionNumbers;
   rows: number;
+  /** Rows of the training set (trainer/sample.ts) before the split: the table's, or TRAIN_MAX_ROWS at most. */
+  trainingRows: number;
   backend: string;
   trainingSeconds: number;
   plots: { curves: string; predictedVsActual: string };
@@ -143,6 +145,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     metrics,
     promotion,
     rows: table.rows,
+    trainingRows: sample.rows.length,
     backend,
     trainingSeconds,
     plots,
