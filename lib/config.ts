@@ -141,6 +141,8 @@ const ConfigSchema = Type.Object({
       minimum: 1,
       maximum: 36_500,
     }),
+    // A new-data retrain starts no sooner than this after the last retrain started (lib/retrainCadence.ts).
+    minIntervalS: Type.Integer({ key: 'RETRAIN_MIN_INTERVAL_S', default: 300, minimum: 0, maximum: 86_400 }),
     scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
     backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
   }),

@@ -59,7 +59,7 @@ export const modelMetadataSchema = Type.Object({
     excludedRows: Type.Optional(Type.Number()),
     /**
      * What the model was trained on (trainer/sample.ts): the whole table (sampled false) or one row
-     * per recipe group for at most maxRows groups; groups counted in the table, null past 10 x maxRows.
+     * per recipe group for at most maxRows groups; groups counted in the table, null past maxRows.
      */
     trainingSet: Type.Optional(
       Type.Object({

@@ -82,7 +82,7 @@ describe('trainingSampler', () => {
     };
     const inOrder = draw(rows.map((_, i) => i));
     assert.equal(inOrder.rows.length, 50);
-    assert.equal(inOrder.groups, null, '1,700 groups, over ten times the cap: not counted');
+    assert.equal(inOrder.groups, null, '1,700 groups, over the cap: not counted');
     const ids = inOrder.rows.map((r) => r.id);
     assert.equal(new Set(inOrder.rows.map((r) => r.abv)).size, 50, 'one row per group');
     for (const seed of [1, 2]) {

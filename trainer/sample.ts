@@ -28,7 +28,7 @@ export interface TrainingSample {
   tableRows: number;
   /** True when the table was over the cap and `rows` is one row per drawn group. */
   sampled: boolean;
-  /** Recipe groups with a trustworthy IBU in the whole table (counted only when sampling; else null). */
+  /** Recipe groups with a trustworthy IBU in the whole table, when sampling and at most the cap; else null. */
   groups: number | null;
   /** Rows with an IBU left out as untrustworthy before the draw (only when sampling; else buildDataset counts them). */
   excluded: number;
@@ -98,8 +98,8 @@ export function trainingSampler(options: SampleOptions): TrainingSampler {
       }
       const group = recipeGroup(row);
       // Counting distinct groups costs one string a group; only the report uses it, so it stops
-      // counting (null) past ten times the cap rather than grow with the table.
-      if (seen.size <= 10 * maxRows) seen.add(group);
+      // counting (null) past the cap rather than grow with the table.
+      if (seen.size <= maxRows) seen.add(group);
       const current = groups.get(group);
       if (current && current.arrival > arrival) return;
       const key = raceKey(groupUniform(group, seed), arrivalMs(arrival), nowMs, halfLifeDays);
@@ -114,7 +114,7 @@ export function trainingSampler(options: SampleOptions): TrainingSampler {
         rows: drawn.map((e) => e.row).sort((a, b) => a.id - b.id),
         tableRows,
         sampled: true,
-        groups: seen.size <= 10 * maxRows ? seen.size : null,
+        groups: seen.size <= maxRows ? seen.size : null,
         excluded,
       };
     },
