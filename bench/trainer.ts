@@ -1,4 +1,5 @@
-// Trainer benchmark: wall time of a training on the 325 Punk API beers and on 100,000 synthetic
+// Trainer benchmark: one retrain at table size, 100,000 and 1,000,000 rows (bench/trainer/scale.ts);
+// wall time of a training on the 325 Punk API beers and on 100,000 synthetic
 // rows (the beers resampled with ±5% noise on every value, distinct ids), the backend used, and
 // quality two ways: 5-fold cross-validation by id hash (the original figures, cv_mae_*), and
 // 5-fold cross-validation by recipe group repeated over several fold-assignment seeds, against
@@ -13,6 +14,7 @@ import { seededRandom } from '../trainer/rng.js';
 import { type BenchValue, report } from './report.js';
 import { crossValidate, crossValidateGrouped } from './trainer/crossValidation.js';
 import { qualityReport } from './trainer/quality.js';
+import { scaleResults } from './trainer/scale.js';
 
 const MAX_EPOCHS = Number(process.env.TRAIN_MAX_EPOCHS ?? 300);
 const PATIENCE = Number(process.env.TRAIN_PATIENCE ?? 30);
@@ -65,6 +67,8 @@ const grouped = await crossValidateGrouped(tf, rows, {
   onFold: (seed, fold) => process.stderr.write(`  grouped CV: seed ${seed}, fold ${fold + 1}/5 done\n`),
 });
 const quality = qualityReport(grouped);
+// The retrain at table size (issue 25), each retrain in a child process of its own.
+const scale = await scaleResults();
 const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 /** The quality table with every figure to three decimals. */
 const rounded = (value: object): BenchValue =>
@@ -93,6 +97,7 @@ report(
   'trainer',
   {
     backend,
+    ...scale,
     train_s_325: r(small.seconds),
     train_s_100k: r(big.seconds),
     rows_per_s_100k: Math.round(BIG / big.seconds),

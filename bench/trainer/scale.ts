@@ -127,6 +127,23 @@ export async function measureScale(sizes: number[]): Promise<Map<number, Retrain
   return figures;
 }
 
+/** The trainer benchmark's keys (docs/design.md "Benchmarks") for 100k- and 1M-row tables measured in one run. */
+export async function scaleResults(): Promise<Record<string, number>> {
+  const figures = await measureScale([100_000, 1_000_000]);
+  const [small, big] = [figures.get(100_000), figures.get(1_000_000)];
+  if (!small || !big) throw new Error('a table size was not measured');
+  const r = (x: number) => Math.round(x * 1000) / 1000;
+  return {
+    train_s_1m: r(big.seconds),
+    train_peak_rss_mib_1m: Math.round(big.peakRssMiB),
+    train_rows_1m: big.trainingRows,
+    train_s_100k_table: r(small.seconds),
+    train_peak_rss_mib_100k: Math.round(small.peakRssMiB),
+    train_rows_100k_table: small.trainingRows,
+    train_s_ratio_1m_100k: r(big.seconds / small.seconds),
+  };
+}
+
 if (process.argv[2] === 'retrain') {
   const config = loadConfig();
   const s3 = s3Client(config);
