@@ -143,7 +143,12 @@ export async function trainModel(
 }
 
 /** One network of the ensemble with the members' weights copied in and an average on top. */
-function averaged(tf: Tf, inputs: number, config: ModelConfig, members: TF.LayersModel[]): TF.LayersModel {
+export function averaged(
+  tf: Tf,
+  inputs: number,
+  config: ModelConfig,
+  members: TF.LayersModel[],
+): TF.LayersModel {
   const input = tf.input({ shape: [inputs] });
   const outputs = members.map((member, m) => {
     const layers = memberLayers(tf, config, m, inputs, false);
