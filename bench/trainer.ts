@@ -22,10 +22,14 @@ const BIG = Number(process.env.BENCH_ROWS ?? 100_000);
 /** Fixed before any figure was seen; BENCH_SEEDS=n takes the first n (for a quick look only). */
 const SEEDS = [1, 2, 3, 4, 5].slice(0, Number(process.env.BENCH_SEEDS ?? 5));
 const FOLD_SEED = 1;
-/** The configurations each fold's inner split chooses between; the first is what the trainer serves. */
+/**
+ * The configurations each fold's inner split chooses between. "huber" is what the trainer serves
+ * (trainer/model.ts MODEL_CONFIG); the others differ from it in one setting.
+ */
 const ALL_CANDIDATES: Candidate[] = [
   { name: 'huber', config: MODEL_CONFIG },
   { name: 'absolute', config: { ...MODEL_CONFIG, loss: 'absolute' } },
+  { name: 'huber-l2-0.003', config: { ...MODEL_CONFIG, l2: 0.003 } },
 ];
 const CANDIDATES = ALL_CANDIDATES.filter(
   (c) => !process.env.BENCH_CANDIDATES || process.env.BENCH_CANDIDATES.split(',').includes(c.name),
