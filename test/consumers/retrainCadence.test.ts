@@ -18,7 +18,7 @@ import { startWorker } from '../../trainer/worker.js';
 import { capturingLogger } from '../support/capture.js';
 import { utcDay } from '../support/clock.js';
 import { startTestStack, type TestStack } from '../support/stack.js';
-import { until, waitFor } from '../support/wait.js';
+import { waitFor } from '../support/wait.js';
 
 const INTERVAL_S = 4;
 const rows = beers.flatMap((beer) => {
@@ -103,17 +103,22 @@ describe('retrain cadence', () => {
     assert.ok(batches > 3 * first.length, `${batches} batches announced, ${first.length} retrains`);
     for (const job of first) assert.equal(job.data.reason, 'new-data');
 
-    // A deferred new-data retrain waits, and says why and until when.
-    const deferred = await waitFor(
-      'a deferred new-data retrain',
-      async () => (await queue.getDelayed())[0],
-      (job) => job !== undefined,
-      30_000,
+    // A deferred new-data retrain waits, and says why and until when. Taken while the worker is
+    // idle with over 1.5 s of the wait left, so "at once" is told from "when the cadence allows".
+    const { deferred, wouldRunAt } = await waitFor(
+      'a deferred new-data retrain, the worker idle',
+      async () => {
+        const [job] = await queue.getDelayed();
+        const last = await lastRetrainStart(redis, queue);
+        const idle = (await queue.getActiveCount()) === 0;
+        const wouldRunAt = (last ?? 0) + INTERVAL_S * 1000;
+        return idle && job && wouldRunAt - Date.now() > 1500 ? { deferred: job, wouldRunAt } : undefined;
+      },
+      (found) => found !== undefined,
+      60_000,
+      50,
     );
     assert.match(deferred.data.deferred ?? '', /^deferred: new data retrains at most once every 4 s/);
-    const last = await lastRetrainStart(redis, queue);
-    assert.ok(last !== undefined);
-    const wouldRunAt = last + INTERVAL_S * 1000;
 
     const asked = await enqueueRetrain(queue, { reason: 'manual', force: true });
     assert.deepEqual(asked, { id: deferred.id, created: false }, 'it joins the deferred retrain');
@@ -130,14 +135,20 @@ describe('retrain cadence', () => {
     assert.equal(done.data.deferred, undefined, 'no longer deferred');
     assert.equal(typeof result.version, 'string', 'forced: it trained on the unchanged table');
 
-    // And the stream's next retrain waits again, counted from the forced one's start.
-    clearInterval(stream);
-    trigger.newRows(10);
-    await until(
-      'the next new-data retrain to be deferred',
-      async () => (await queue.getDelayedCount()) === 1,
-      10_000,
+    // And the stream's next retrain (the stream ran on while it trained) waits again, counted
+    // from the forced one's start.
+    const forcedAt = done.processedOn;
+    const next = await waitFor(
+      'the new-data retrain after the forced one',
+      async () => (await started()).find((j) => j.processedOn > forcedAt),
+      (j) => j !== undefined,
+      120_000,
     );
-    assert.equal(await lastRetrainStart(redis, queue), done.processedOn);
+    clearInterval(stream);
+    assert.equal(next.data.reason, 'new-data');
+    assert.ok(
+      next.processedOn - forcedAt >= INTERVAL_S * 1000,
+      `the next retrain started ${next.processedOn - forcedAt} ms after the forced one`,
+    );
   });
 });
