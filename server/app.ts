@@ -23,6 +23,7 @@ import {
 import auth from './plugins/auth.js';
 import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
 import modelHolder from './plugins/modelHolder.js';
+import predictionStats from './plugins/predictionStats.js';
 import rateLimit from './plugins/rateLimit.js';
 import redis from './plugins/redis.js';
 import s3 from './plugins/s3.js';
@@ -30,6 +31,7 @@ import sameOrigin from './plugins/sameOrigin.js';
 import swagger from './plugins/swagger.js';
 import { redactUrl, requestForLog } from './redact.js';
 import health from './routes/health.js';
+import metrics from './routes/metrics.js';
 import models from './routes/models.js';
 import predict from './routes/predict.js';
 import { beerFeatures, prediction } from './routes/predict.schema.js';
@@ -198,6 +200,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     batchMaxRows: options.batchMaxRows,
   });
 
+  await app.register(predictionStats);
   await app.register(health);
   await app.register(predict, {
     batchMax: config.server.predictBatchMax,
@@ -206,6 +209,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(models);
   await app.register(table, { config });
   await app.register(retrain);
+  await app.register(metrics, { queuePrefix: config.queuePrefix });
   await app.register(dashboard, {
     queue: app.retrainQueue,
     keys,
