@@ -33,6 +33,7 @@ import { redactUrl, requestForLog } from './redact.js';
 import health from './routes/health.js';
 import metrics from './routes/metrics.js';
 import models from './routes/models.js';
+import page from './routes/page.js';
 import predict from './routes/predict.js';
 import { beerFeatures, prediction } from './routes/predict.schema.js';
 import retrain from './routes/retrain.js';
@@ -210,15 +211,13 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(table, { config });
   await app.register(retrain);
   await app.register(metrics, { queuePrefix: config.queuePrefix });
-  await app.register(dashboard, {
-    queue: app.retrainQueue,
-    keys,
-    // Unset: a secret of this process alone, so sessions end when it does.
-    session: {
-      secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
-      ttlS: config.server.sessionTtlS,
-    },
-  });
+  // Unset: a secret of this process alone, so sessions end when it does.
+  const session = {
+    secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
+    ttlS: config.server.sessionTtlS,
+  };
+  await app.register(dashboard, { queue: app.retrainQueue, keys, session });
+  await app.register(page, { keys, session, batchMax: config.server.predictBatchMax });
   if (options.extraRoutes) await app.register(async (instance) => options.extraRoutes?.(instance));
   app.log.debug({ dashboard: DASHBOARD_PATH }, 'routes registered');
   return app;
