@@ -6,7 +6,7 @@ import * as Plot from '@observablehq/plot';
 import { type Drift, type ModelPage, type ModelSummary, type Quality, type Recent, routesOf } from './api.js';
 
 const POLL_MS = 5000;
-const MODELS_SHOWN = 200;
+const MODELS_SHOWN = 100;
 const routes = routesOf(document.body.dataset.routes ?? '');
 
 const $ = (id: string): HTMLElement => {
@@ -256,10 +256,15 @@ async function models(force = false) {
           ariaDescription: 'baselines',
         }),
         Plot.line(points, { x: 'at', y: 'mae', stroke: '#888', ariaDescription: 'test MAE line' }),
+        // Promoted versions ringed: a mark of their own, so it can be counted and told apart.
+        Plot.dot(
+          points.filter((m) => m.promoted),
+          { x: 'at', y: 'mae', r: 7, stroke: 'black', fill: 'none', ariaDescription: 'promoted' },
+        ),
         Plot.dot(points, {
           x: 'at',
           y: 'mae',
-          r: (m: ModelSummary) => (m.promoted ? 6 : 3.5),
+          r: 3.5,
           fill: (m: ModelSummary) => (m.promoted ? 'promoted' : 'not promoted'),
           stroke: 'white',
           title: (m: ModelSummary) =>

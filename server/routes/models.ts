@@ -3,12 +3,14 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { isVersion } from '../../lib/modelRegistry.js';
+import { inParallel } from '../../lib/s3.js';
 import { errorRef, HttpError } from '../errors.js';
-import { pageOfVersions, summarise } from '../models/summary.js';
+import { type ModelSummary, pageOfVersions, summarise } from '../models/summary.js';
 import { nullable } from '../schema.js';
 
 // Served as read (lib/modelRegistry checks it on the way in), every field written out.
 const metadata = Type.Object({}, { additionalProperties: true });
+const METADATA_READS = 16;
 const maeOrNull = nullable(Type.Number());
 const summary = Type.Object({
   version: Type.String(),
@@ -83,13 +85,18 @@ const models: FastifyPluginAsyncTypebox = async (app) => {
         );
       const [sorted, champion] = await Promise.all([app.registry.versions(), app.registry.champion()]);
       const page = pageOfVersions(sorted, limit, cursor);
-      const metas = await Promise.all(page.versions.map((v) => app.registry.metadata(v)));
+      // At most METADATA_READS in flight: a page of 1,000 must not open 1,000 sockets at once.
+      const summaries = new Map<string, ModelSummary>();
+      await inParallel(page.versions, METADATA_READS, async (version) => {
+        const meta = await app.registry.metadata(version);
+        if (meta) summaries.set(version, summarise(meta));
+      });
       return {
         champion: champion?.version ?? null,
         serving: app.models.version ?? null,
         total: sorted.length,
         next: page.next,
-        models: metas.filter((m) => m !== undefined).map(summarise),
+        models: page.versions.flatMap((v) => summaries.get(v) ?? []),
       };
     },
   );
