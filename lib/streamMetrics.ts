@@ -11,9 +11,9 @@ const DEAD_LETTER_FIELD = 'deadLetters:';
 
 export const streamMetricsKeys = (prefix: string) => ({
   /** ZSET of shard ids scored by their last update (epoch ms). */
-  shards: (consumer: ConsumerName) => `${prefix}:stream-metrics:${consumer}:shards`,
+  shards: (consumer: string) => `${prefix}:stream-metrics:${consumer}:shards`,
   /** HASH of one shard: records, lagMs, freshnessMs, updatedAt, deadLetters:<reason>. */
-  shard: (consumer: ConsumerName, shardId: string) => `${prefix}:stream-metrics:${consumer}:shard:${shardId}`,
+  shard: (consumer: string, shardId: string) => `${prefix}:stream-metrics:${consumer}:shard:${shardId}`,
   deadLetterField: (reason: string) => `${DEAD_LETTER_FIELD}${reason}`,
 });
 
