@@ -248,7 +248,7 @@ function testEvaluation(
   resamples: number,
 ): NonNullable<ModelMetadata['evaluation']> {
   const errors = predicted.map((p, i) => Math.abs(p - (data.test.ibu[i] as number)));
-  const ci = bootstrapInterval(clustersOf(data.test.rows.map(recipeKey)), (rows) => meanOf(errors, rows), {
+  const ci = bootstrapInterval(clustersOf(data.test.rows.map(recipeGroup)), (rows) => meanOf(errors, rows), {
     resamples,
   });
   return {
