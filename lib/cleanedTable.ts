@@ -38,6 +38,7 @@ import {
   snapshotsToDelete,
   uncoveredKeys,
 } from './tableSnapshot.js';
+import { tableQuality } from './tableQuality.js';
 
 /** GETs in flight at once while reading rows/ objects. */
 export const READ_CONCURRENCY = 16;
@@ -236,6 +237,7 @@ export async function compactCleanedTable(
     covered: nextCovered(previous, loaded.uncovered, listFrom),
     objects: (previous?.objects ?? 0) + loaded.uncovered.length,
     lastModified: loaded.lastModified?.toISOString() ?? null,
+    quality: tableQuality(loaded.rows, now),
   };
   const committed = await putObjectIfAbsent(
     s3,

@@ -174,6 +174,23 @@ const ConfigSchema = Type.Object({
     trustProxy: Type.Integer({ key: 'TRUST_PROXY', default: 0, minimum: 0, maximum: 10 }),
     championPollMs: Type.Integer({ key: 'CHAMPION_POLL_MS', default: 30_000, minimum: 100 }),
   }),
+  // The server's inference log (docs/design.md "Inference log") and the drift check over it.
+  inferenceLog: Type.Object({
+    enabled: Type.Boolean({ key: 'INFERENCE_LOG', default: true }),
+    // An object is written once this many rows wait, or once the oldest has waited flushMs.
+    flushRows: Type.Integer({ key: 'INFERENCE_LOG_FLUSH_ROWS', default: 5000, minimum: 1, maximum: 1_000_000 }),
+    flushMs: Type.Integer({ key: 'INFERENCE_LOG_FLUSH_MS', default: 60_000, minimum: 50, maximum: 3_600_000 }),
+    // Rows held while S3 cannot take them; past it the oldest are dropped (counted, warned).
+    maxRows: Type.Integer({ key: 'INFERENCE_LOG_MAX_ROWS', default: 100_000, minimum: 1, maximum: 10_000_000 }),
+    // The most recent rows kept in memory for /predictions/recent and the drift window.
+    windowRows: Type.Integer({ key: 'INFERENCE_LOG_WINDOW_ROWS', default: 5000, minimum: 1, maximum: 1_000_000 }),
+  }),
+  drift: Type.Object({
+    psiThreshold: Type.Number({ key: 'DRIFT_PSI_THRESHOLD', default: 0.2, minimum: 0.001, maximum: 100 }),
+    // Fewer rows in the window than this are never drift.
+    minRows: Type.Integer({ key: 'DRIFT_MIN_ROWS', default: 500, minimum: 1 }),
+    checkMs: Type.Integer({ key: 'DRIFT_CHECK_MS', default: 300_000, minimum: 50, maximum: 86_400_000 }),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

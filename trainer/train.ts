@@ -14,6 +14,7 @@ import type { Logger } from '../lib/logger.js';
 import { type ModelMetadata, type ModelRegistry, modelRegistry, newVersion } from '../lib/modelRegistry.js';
 import { predictIbu } from '../lib/predict.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
+import { versionStatistics } from '../lib/versionStatistics.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
 import { buildDataset, type Dataset } from './dataset.js';
@@ -259,6 +260,7 @@ function versionMetadata(v: {
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
+    ...versionStatistics(v.data.train.rows, v.table.rows),
     metrics: v.metrics,
     history: v.trained.history,
     bestEpoch: v.trained.bestEpoch,
