@@ -105,5 +105,10 @@ export function parsePredictionLogKey(
 ): { dt: string; instance: string; first: number; last: number } | undefined {
   const match = PREDICTION_LOG_KEY.exec(key);
   if (!match) return undefined;
-  return { dt: match[1] as string, instance: match[2] as string, first: Number(match[3]), last: Number(match[4]) };
+  return {
+    dt: match[1] as string,
+    instance: match[2] as string,
+    first: Number(match[3]),
+    last: Number(match[4]),
+  };
 }

@@ -23,6 +23,7 @@ import {
   type ObjectSummary,
   putObjectIfAbsent,
 } from './s3.js';
+import { tableQuality } from './tableQuality.js';
 import {
   type ArrivedRow,
   applyObjects,
@@ -38,7 +39,6 @@ import {
   snapshotsToDelete,
   uncoveredKeys,
 } from './tableSnapshot.js';
-import { tableQuality } from './tableQuality.js';
 
 /** GETs in flight at once while reading rows/ objects. */
 export const READ_CONCURRENCY = 16;

@@ -87,7 +87,9 @@ export function columnCounts(
   });
   // Names and strings count as present; only numbers are ranged.
   const table = aq.table(
-    Object.fromEntries(columns.map((c) => [c, rows.map((row) => (ranges[c] ? numberOrNull(row[c]) : row[c]))])),
+    Object.fromEntries(
+      columns.map((c) => [c, rows.map((row) => (ranges[c] ? numberOrNull(row[c]) : row[c]))]),
+    ),
   );
   const [summary] = table.rollup(aggregates).objects() as Record<string, unknown>[];
   return columns.map((column, i) => ({

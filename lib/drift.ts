@@ -75,7 +75,13 @@ export function inputReference(rows: Records, features: readonly string[]): Inpu
     const edges = binEdges(s.quantiles);
     out.features[feature] = {
       ...s,
-      bins: { edges, shares: binShares(rows.map((r) => r[feature]), edges) },
+      bins: {
+        edges,
+        shares: binShares(
+          rows.map((r) => r[feature]),
+          edges,
+        ),
+      },
     };
   }
   return out;

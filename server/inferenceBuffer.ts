@@ -74,7 +74,11 @@ export interface FlushState {
 }
 
 /** Whether to write now: enough rows, or rows old enough, and no failed write just before. */
-export function flushDue(state: FlushState, nowMs: number, options: { flushRows: number; flushMs: number }): boolean {
+export function flushDue(
+  state: FlushState,
+  nowMs: number,
+  options: { flushRows: number; flushMs: number },
+): boolean {
   if (state.rows === 0 || nowMs < state.retryAtMs) return false;
   if (state.rows >= options.flushRows) return true;
   return state.oldestAtMs !== undefined && nowMs - state.oldestAtMs >= options.flushMs;

@@ -37,7 +37,13 @@ export default fp(
       if (!report?.drift) return;
       const features = report.features.filter((f) => f.drift);
       app.log.warn(
-        { drift: true, version: report.version, window: report.window, threshold: report.threshold, features },
+        {
+          drift: true,
+          version: report.version,
+          window: report.window,
+          threshold: report.threshold,
+          features,
+        },
         `input drift: ${features.map((f) => `${f.feature} PSI ${f.psi}`).join(', ')} over ${report.window.rows} rows (threshold ${report.threshold})`,
       );
     };

@@ -56,7 +56,10 @@ function sent(row: FeatureInput): Record<string, number | null> {
 
 /** The process's name in keys: the host (a task's, on ECS) and a random part, key-safe. */
 function instanceName(): string {
-  const host = hostname().replace(/[^A-Za-z0-9-]/g, '-').slice(0, 40) || 'host';
+  const host =
+    hostname()
+      .replace(/[^A-Za-z0-9-]/g, '-')
+      .slice(0, 40) || 'host';
   return `${host}-${randomBytes(3).toString('hex')}`;
 }
 
@@ -127,10 +130,12 @@ export default fp(
         const keyDigest = credential?.presented && credential.digest ? credential.digest.slice(0, 12) : null;
         const served = app.models.metadata;
         const preprocessing = served?.version === version ? served.preprocessing : undefined;
+        const first = seq + 1;
+        seq += rows.length;
         const logged = rows.map((inputs, i): LogRow => {
           const value = ibu[i] as number;
           return {
-            seq: (seq += 1),
+            seq: first + i,
             time,
             requestId: request.id,
             version,

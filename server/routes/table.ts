@@ -97,7 +97,8 @@ export const tableQualityRoute: FastifyPluginAsyncTypebox<{ config: Config }> = 
     {
       schema: {
         tags: ['data'],
-        summary: "The latest table snapshot's data-quality summary: rows, nulls and out-of-range values per column, rows excluded from training",
+        summary:
+          "The latest table snapshot's data-quality summary: rows, nulls and out-of-range values per column, rows excluded from training",
         response: { 200: qualityResponse, 502: errorRef, 503: errorRef },
       },
     },
