@@ -209,7 +209,7 @@ const ConfigSchema = Type.Object({
     psiThreshold: Type.Number({ key: 'DRIFT_PSI_THRESHOLD', default: 0.2, minimum: 0.001, maximum: 100 }),
     // Fewer rows in the window than this are never drift.
     minRows: Type.Integer({ key: 'DRIFT_MIN_ROWS', default: 500, minimum: 1 }),
-    checkMs: Type.Integer({ key: 'DRIFT_CHECK_MS', default: 300_000, minimum: 50, maximum: 86_400_000 }),
+    checkMs: Type.Integer({ key: 'DRIFT_CHECK_MS', default: 60_000, minimum: 50, maximum: 86_400_000 }),
   }),
 });
 
