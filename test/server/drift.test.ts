@@ -127,15 +127,16 @@ describe('GET /models/champion/drift', () => {
       const { body } = await get(`${server.url}/models/champion/drift`);
       assert.equal(body.drift, true);
       const abv = featuresOf(body).find((f) => f.feature === 'abv');
-      assert.ok(abv && abv.drift && (abv.psi ?? 0) >= 0.2, JSON.stringify(abv));
+      assert.ok(abv?.drift && (abv.psi ?? 0) >= 0.2, JSON.stringify(abv));
       for (const f of featuresOf(body).filter((f) => f.feature !== 'abv'))
         assert.equal(f.drift, false, f.feature);
       await until('a drift line', async () => server.lines.some((l) => l.drift === true));
       const line = server.lines.find((l) => l.drift === true);
-      assert.equal(line?.level, 40);
-      assert.equal(line?.version, version);
+      assert.ok(line);
+      assert.equal(line.level, 40);
+      assert.equal(line.version, version);
       assert.deepEqual(
-        (line?.features as Feature[]).map((f) => f.feature),
+        (line.features as Feature[]).map((f) => f.feature),
         ['abv'],
       );
     } finally {
