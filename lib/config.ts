@@ -143,38 +143,18 @@ const ConfigSchema = Type.Object({
   inferenceLog: Type.Object({
     enabled: Type.Boolean({ key: 'INFERENCE_LOG', default: true }),
     // An object is written once this many rows wait, or once the oldest has waited flushMs.
-    flushRows: Type.Integer({
-      key: 'INFERENCE_LOG_FLUSH_ROWS',
-      default: 5000,
-      minimum: 1,
-      maximum: 1_000_000,
-    }),
-    flushMs: Type.Integer({
-      key: 'INFERENCE_LOG_FLUSH_MS',
-      default: 60_000,
-      minimum: 50,
-      maximum: 3_600_000,
-    }),
+    flushRows: Integer('INFERENCE_LOG_FLUSH_ROWS', 5000, 1, 1_000_000),
+    flushMs: Integer('INFERENCE_LOG_FLUSH_MS', 60_000, 50, 3_600_000),
     // Rows held while S3 cannot take them; past it the oldest are dropped (counted, warned).
-    maxRows: Type.Integer({
-      key: 'INFERENCE_LOG_MAX_ROWS',
-      default: 100_000,
-      minimum: 1,
-      maximum: 10_000_000,
-    }),
+    maxRows: Integer('INFERENCE_LOG_MAX_ROWS', 100_000, 1, 10_000_000),
     // The most recent rows kept in memory for /predictions/recent and the drift window.
-    windowRows: Type.Integer({
-      key: 'INFERENCE_LOG_WINDOW_ROWS',
-      default: 5000,
-      minimum: 1,
-      maximum: 1_000_000,
-    }),
+    windowRows: Integer('INFERENCE_LOG_WINDOW_ROWS', 5000, 1, 1_000_000),
   }),
   drift: Type.Object({
     psiThreshold: Type.Number({ key: 'DRIFT_PSI_THRESHOLD', default: 0.2, minimum: 0.001, maximum: 100 }),
     // Fewer rows in the window than this are never drift.
-    minRows: Type.Integer({ key: 'DRIFT_MIN_ROWS', default: 500, minimum: 1 }),
-    checkMs: Type.Integer({ key: 'DRIFT_CHECK_MS', default: 60_000, minimum: 50, maximum: 86_400_000 }),
+    minRows: Integer('DRIFT_MIN_ROWS', 500, 1),
+    checkMs: Integer('DRIFT_CHECK_MS', 60_000, 50, 86_400_000),
   }),
 });
 
