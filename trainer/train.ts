@@ -15,6 +15,7 @@ import { type ModelMetadata, type ModelRegistry, modelRegistry, newVersion } fro
 import { predictIbu } from '../lib/predict.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
+import { versionStatistics } from '../lib/versionStatistics.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { regressionMetrics } from './metrics.js';
@@ -258,6 +259,7 @@ function versionMetadata(v: {
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
+    ...versionStatistics(v.data.train.rows, v.table.rows),
     metrics: v.metrics,
     history: v.trained.history,
     bestEpoch: v.trained.bestEpoch,
