@@ -18,7 +18,7 @@ export interface ProfileShare {
   share: number;
 }
 export interface ProfileSummary {
-  /** Sampled time in all, seconds. */
+  /** Sampled time in all, seconds (the shares are of the busy part, idle left out). */
   seconds: number;
   /** Self time by function (name and where), largest first. */
   functions: ProfileShare[];
@@ -48,8 +48,9 @@ export function summarize(profile: CpuProfile, n = 8): ProfileSummary {
   let all = 0;
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (hits === 0) continue;
     const { functionName, url, lineNumber } = node.callFrame;
+    // Shares are of the time the process was busy: waiting for work is not a cost.
+    if (hits === 0 || functionName === '(idle)') continue;
     all += hits;
     const file = url.slice(url.lastIndexOf('/') + 1);
     const fn =
