@@ -81,8 +81,10 @@ await processor.call({
   sequenceNumber: 'TRIM_HORIZON',
 });
 const idleMemory = memoryMiB(processor.child.pid);
+// Serialised beforehand: the scripted daemon's JSON.stringify is no part of the processor's time.
+const protocolLines = calls.map((call) => JSON.stringify(call));
 const started = performance.now();
-for (const call of calls) await processor.call(call, () => undefined);
+for (const line of protocolLines) await processor.callLine(line, 'processRecords');
 const loadedMemory = memoryMiB(processor.child.pid);
 await processor.call({ action: 'shutdownRequested' }, () => undefined);
 const seconds = (performance.now() - started) / 1000;
@@ -113,7 +115,6 @@ function decodeCeiling(lines: string[]): number {
   if (csvBytes === 0) throw new Error('the ceiling decoded nothing');
   return RECORDS / ((performance.now() - started) / 1000);
 }
-const protocolLines = calls.map((call) => JSON.stringify(call));
 // Three runs, the median: the first one also warms the JIT.
 const ceilings = [0, 1, 2].map(() => decodeCeiling(protocolLines)).sort((a, b) => a - b);
 const ceiling = ceilings[1] as number;
