@@ -3,7 +3,7 @@
 // Defaults suit a small production deployment; cdk.json repeats them so they are easy to find.
 import { type Static, Type } from 'typebox';
 import { ConfigError } from '../lib/errors.js';
-import { type SettingSource, settingsReader } from '../lib/settingsReader.js';
+import { Integer, type SettingSource, settingsReader } from '../lib/settingsReader.js';
 
 /** What a construct's `node.tryGetContext` returns: typed from cdk.json, strings from `-c`. */
 export type ContextReader = (key: string) => unknown;
@@ -52,7 +52,7 @@ function fargateMemoryRule(sizes: number[]): string {
 function FargateSize(role: string, cpu: number, memoryMiB: number) {
   return {
     cpu: Type.Integer({ key: `${role}Cpu`, default: cpu, enum: Object.keys(FARGATE_MEMORY_MIB).map(Number) }),
-    memoryMiB: Type.Integer({ key: `${role}MemoryMiB`, default: memoryMiB, minimum: 512, maximum: 30_720 }),
+    memoryMiB: Integer(`${role}MemoryMiB`, memoryMiB, 512, 30_720),
   };
 }
 
@@ -81,29 +81,14 @@ const SettingsSchema = Type.Object({
   glueTable: Type.String({ key: 'glueTable', default: 'cleaned_beers', pattern: GLUE_NAME, what: GLUE_WHAT }),
   // Stream and raw delivery. The shard count is a synth-time number, not a CloudFormation
   // parameter, because the consumer's task count is derived from it (docs/aws.md).
-  shardCount: Type.Integer({ key: 'shardCount', default: 2, minimum: 1, maximum: 500 }),
-  streamRetentionHours: Type.Integer({
-    key: 'streamRetentionHours',
-    default: 24,
-    minimum: 24,
-    maximum: 8760,
-  }),
-  firehoseBufferSeconds: Type.Integer({
-    key: 'firehoseBufferSeconds',
-    default: 300,
-    minimum: 0,
-    maximum: 900,
-  }),
-  rawInfrequentAccessDays: Type.Integer({
-    key: 'rawInfrequentAccessDays',
-    default: 30,
-    minimum: 30,
-    maximum: 3650,
-  }),
-  rawExpirationDays: Type.Integer({ key: 'rawExpirationDays', default: 365, minimum: 31, maximum: 36_500 }),
+  shardCount: Integer('shardCount', 2, 1, 500),
+  streamRetentionHours: Integer('streamRetentionHours', 24, 24, 8760),
+  firehoseBufferSeconds: Integer('firehoseBufferSeconds', 300, 0, 900),
+  rawInfrequentAccessDays: Integer('rawInfrequentAccessDays', 30, 30, 3650),
+  rawExpirationDays: Integer('rawExpirationDays', 365, 31, 36_500),
   // Network and cache
-  maxAzs: Type.Integer({ key: 'maxAzs', default: 2, minimum: 2, maximum: 6 }),
-  natGateways: Type.Integer({ key: 'natGateways', default: 1, minimum: 1, maximum: 6 }),
+  maxAzs: Integer('maxAzs', 2, 2, 6),
+  natGateways: Integer('natGateways', 1, 1, 6),
   // The consumer's and producer's Kinesis calls through an interface endpoint instead of the NAT
   // gateway: a fixed hourly price per AZ against NAT's per-GB one (docs/aws.md "Costs").
   kinesisVpcEndpoint: Type.Boolean({ key: 'kinesisVpcEndpoint', default: false }),
@@ -113,55 +98,30 @@ const SettingsSchema = Type.Object({
     pattern: /^cache\.[a-z0-9]+\.[a-z0-9]+$/,
     what: 'a cache node type',
   }),
-  cacheReplicas: Type.Integer({ key: 'cacheReplicas', default: 1, minimum: 1, maximum: 5 }),
+  cacheReplicas: Integer('cacheReplicas', 1, 1, 5),
   // Services (Fargate sizes in CPU units and MiB)
   server: Type.Object({
     ...FargateSize('server', 1024, 2048),
-    minTasks: Type.Integer({ key: 'serverMinTasks', default: 2, minimum: 1, maximum: 100 }),
-    maxTasks: Type.Integer({ key: 'serverMaxTasks', default: 6, minimum: 1, maximum: 100 }),
-    cpuTargetPercent: Type.Integer({ key: 'serverCpuTargetPercent', default: 60, minimum: 10, maximum: 90 }),
-    requestsPerTarget: Type.Integer({
-      key: 'serverRequestsPerTarget',
-      default: 3000,
-      minimum: 10,
-      maximum: 1_000_000,
-    }),
+    minTasks: Integer('serverMinTasks', 2, 1, 100),
+    maxTasks: Integer('serverMaxTasks', 6, 1, 100),
+    cpuTargetPercent: Integer('serverCpuTargetPercent', 60, 10, 90),
+    requestsPerTarget: Integer('serverRequestsPerTarget', 3000, 10, 1_000_000),
     // RATE_LIMIT_PER_MINUTE of each server task: per API key, else per client address, counted in
     // each task's memory (so a client spread over n tasks gets up to n times this).
-    rateLimitPerMinute: Type.Integer({
-      key: 'serverRateLimitPerMinute',
-      default: 600,
-      minimum: 1,
-      maximum: 1_000_000,
-    }),
+    rateLimitPerMinute: Integer('serverRateLimitPerMinute', 600, 1, 1_000_000),
   }),
   consumer: Type.Object({
     ...FargateSize('consumer', 1024, 2048),
-    shardsPerTask: Type.Integer({ key: 'consumerShardsPerTask', default: 4, minimum: 1, maximum: 64 }),
+    shardsPerTask: Integer('consumerShardsPerTask', 4, 1, 64),
     // Kinesis serves 5 GetRecords a second per shard to all readers together; Firehose takes
     // one. At 400 ms the consumer takes 2.5, leaving room for a second worker during a lease
     // hand-over.
-    pollIntervalMs: Type.Integer({
-      key: 'consumerPollIntervalMs',
-      default: 500,
-      minimum: 400,
-      maximum: 60_000,
-    }),
+    pollIntervalMs: Integer('consumerPollIntervalMs', 500, 400, 60_000),
   }),
   trainer: Type.Object(FargateSize('trainer', 2048, 4096)),
   // Producer (Lambda on an EventBridge schedule)
-  producerIntervalMinutes: Type.Integer({
-    key: 'producerIntervalMinutes',
-    default: 5,
-    minimum: 1,
-    maximum: 1440,
-  }),
-  producerBeersPerTick: Type.Integer({
-    key: 'producerBeersPerTick',
-    default: 1,
-    minimum: 1,
-    maximum: 10_000,
-  }),
+  producerIntervalMinutes: Integer('producerIntervalMinutes', 5, 1, 1440),
+  producerBeersPerTick: Integer('producerBeersPerTick', 1, 1, 10_000),
   producerSource: Type.Enum(['db', 'api'], { key: 'producerSource', default: 'db' }),
   // Access
   allowedCidr: Type.String({ key: 'allowedCidr', default: '0.0.0.0/0', pattern: CIDR, what: 'an IPv4 CIDR' }),
@@ -184,42 +144,12 @@ const SettingsSchema = Type.Object({
   alarmEmail: Type.Optional(
     Type.String({ key: 'alarmEmail', pattern: /^[^@\s]+@[^@\s]+\.[^@\s]+$/, what: 'an email address' }),
   ),
-  consumerLagAlarmSeconds: Type.Integer({
-    key: 'consumerLagAlarmSeconds',
-    default: 60,
-    minimum: 1,
-    maximum: 604_800,
-  }),
-  deadLetterAlarmCount: Type.Integer({
-    key: 'deadLetterAlarmCount',
-    default: 1,
-    minimum: 1,
-    maximum: 1_000_000,
-  }),
-  server5xxAlarmCount: Type.Integer({
-    key: 'server5xxAlarmCount',
-    default: 10,
-    minimum: 1,
-    maximum: 1_000_000,
-  }),
-  readThrottleAlarmCount: Type.Integer({
-    key: 'readThrottleAlarmCount',
-    default: 10,
-    minimum: 1,
-    maximum: 1_000_000,
-  }),
-  rawFreshnessAlarmSeconds: Type.Integer({
-    key: 'rawFreshnessAlarmSeconds',
-    default: 1800,
-    minimum: 60,
-    maximum: 86_400,
-  }),
-  cacheMemoryAlarmPercent: Type.Integer({
-    key: 'cacheMemoryAlarmPercent',
-    default: 80,
-    minimum: 10,
-    maximum: 100,
-  }),
+  consumerLagAlarmSeconds: Integer('consumerLagAlarmSeconds', 60, 1, 604_800),
+  deadLetterAlarmCount: Integer('deadLetterAlarmCount', 1, 1, 1_000_000),
+  server5xxAlarmCount: Integer('server5xxAlarmCount', 10, 1, 1_000_000),
+  readThrottleAlarmCount: Integer('readThrottleAlarmCount', 10, 1, 1_000_000),
+  rawFreshnessAlarmSeconds: Integer('rawFreshnessAlarmSeconds', 1800, 60, 86_400),
+  cacheMemoryAlarmPercent: Integer('cacheMemoryAlarmPercent', 80, 10, 100),
 });
 
 /** What is read, and what follows from it: the cache's id and the consumer's task count. */

@@ -3,7 +3,7 @@
 // Roles read the sections they need; defaults suit `npm start` on one machine.
 import { type Static, Type } from 'typebox';
 import { ConfigError } from './errors.js';
-import { type SettingSource, settingsReader } from './settingsReader.js';
+import { Integer, type SettingSource, settingsReader } from './settingsReader.js';
 
 type Env = Record<string, string | undefined>;
 
@@ -47,7 +47,7 @@ function Bucket(key: string, fallback: string) {
 }
 
 function Port(key: string, fallback: number) {
-  return Type.Integer({ key, default: fallback, minimum: 0, maximum: 65535 });
+  return Integer(key, fallback, 0, 65535);
 }
 
 const ConfigSchema = Type.Object({
@@ -74,7 +74,7 @@ const ConfigSchema = Type.Object({
   queuePrefix: Type.String({ key: 'QUEUE_PREFIX', default: 'bull' }),
   local: Type.Object({
     dataDir: Type.String({ key: 'LOCAL_DATA_DIR', default: '.brewstream' }),
-    shardCount: Type.Integer({ key: 'SHARD_COUNT', default: 2, minimum: 1, maximum: 64 }),
+    shardCount: Integer('SHARD_COUNT', 2, 1, 64),
     kinesisPort: Port('KINESIS_PORT', 4567),
     s3Port: Port('S3_PORT', 4569),
   }),
@@ -82,55 +82,30 @@ const ConfigSchema = Type.Object({
     source: Type.Enum(['db', 'api'], { key: 'PUNK_SOURCE', default: 'db' }),
     apiUrl: Url('PUNK_API_URL', HTTP, 'https://api.punkapi.com/v2/beers/random'),
     intervalS: Type.Number({ key: 'PRODUCER_INTERVAL_S', default: 300, minimum: 0.1 }),
-    beersPerTick: Type.Integer({ key: 'PRODUCER_BEERS_PER_TICK', default: 1, minimum: 1, maximum: 10_000 }),
-    maxAttempts: Type.Integer({ key: 'PRODUCER_MAX_ATTEMPTS', default: 8, minimum: 1, maximum: 100 }),
-    baseBackoffMs: Type.Integer({
-      key: 'PRODUCER_BASE_BACKOFF_MS',
-      default: 100,
-      minimum: 1,
-      maximum: 60_000,
-    }),
+    beersPerTick: Integer('PRODUCER_BEERS_PER_TICK', 1, 1, 10_000),
+    maxAttempts: Integer('PRODUCER_MAX_ATTEMPTS', 8, 1, 100),
+    baseBackoffMs: Integer('PRODUCER_BASE_BACKOFF_MS', 100, 1, 60_000),
   }),
   consumer: Type.Object({
     applicationName: Type.String({ key: 'KCL_APPLICATION_NAME', default: 'brewstream-cleaned' }),
-    batchMaxRecords: Type.Integer({
-      key: 'BATCH_MAX_RECORDS',
-      default: 10_000,
-      minimum: 1,
-      maximum: 1_000_000,
-    }),
-    batchMaxBytes: Type.Integer({
-      key: 'BATCH_MAX_BYTES',
-      default: 16 * 1024 * 1024,
-      minimum: 1024,
-      maximum: 1024 * 1024 * 1024,
-    }),
-    batchMaxAgeMs: Type.Integer({ key: 'BATCH_MAX_AGE_MS', default: 1000, minimum: 1, maximum: 3_600_000 }),
-    maxRecordBytes: Type.Integer({
-      key: 'MAX_RECORD_BYTES',
-      default: 256 * 1024,
-      minimum: 64,
-      maximum: 1024 * 1024,
-    }),
-    pollIntervalMs: Type.Integer({ key: 'KCL_POLL_INTERVAL_MS', default: 200, minimum: 10, maximum: 60_000 }),
-    maxRecordsPerPoll: Type.Integer({ key: 'KCL_MAX_RECORDS', default: 10_000, minimum: 1, maximum: 10_000 }),
+    batchMaxRecords: Integer('BATCH_MAX_RECORDS', 10_000, 1, 1_000_000),
+    batchMaxBytes: Integer('BATCH_MAX_BYTES', 16 * 1024 * 1024, 1024, 1024 * 1024 * 1024),
+    batchMaxAgeMs: Integer('BATCH_MAX_AGE_MS', 1000, 1, 3_600_000),
+    maxRecordBytes: Integer('MAX_RECORD_BYTES', 256 * 1024, 64, 1024 * 1024),
+    pollIntervalMs: Integer('KCL_POLL_INTERVAL_MS', 200, 10, 60_000),
+    maxRecordsPerPoll: Integer('KCL_MAX_RECORDS', 10_000, 1, 10_000),
     // Amazon's daemon only (maxLeasesForWorker); KCL's own default is no limit.
-    maxLeasesPerWorker: Type.Integer({
-      key: 'KCL_MAX_LEASES_PER_WORKER',
-      default: 2_147_483_647,
-      minimum: 1,
-      maximum: 2_147_483_647,
-    }),
+    maxLeasesPerWorker: Integer('KCL_MAX_LEASES_PER_WORKER', 2_147_483_647, 1, 2_147_483_647),
     // `local`: our daemon (dev, tests); `amazon`: Amazon's MultiLangDaemon, java run by consumers/amazon (AWS).
     daemon: Type.Enum(['local', 'amazon'], { key: 'KCL_DAEMON', default: 'local' }),
     processorCommand: Type.Optional(Type.String({ key: 'KCL_PROCESSOR_COMMAND' })),
-    leaseTtlMs: Type.Integer({ key: 'KCL_LEASE_TTL_MS', default: 10_000, minimum: 500, maximum: 600_000 }),
-    shardSyncMs: Type.Integer({ key: 'KCL_SHARD_SYNC_MS', default: 5000, minimum: 50, maximum: 600_000 }),
+    leaseTtlMs: Integer('KCL_LEASE_TTL_MS', 10_000, 500, 600_000),
+    shardSyncMs: Integer('KCL_SHARD_SYNC_MS', 5000, 50, 600_000),
   }),
   trainer: Type.Object({
-    seed: Type.Integer({ key: 'TRAIN_SEED', default: 42, minimum: 0 }),
-    maxEpochs: Type.Integer({ key: 'TRAIN_MAX_EPOCHS', default: 300, minimum: 1, maximum: 100_000 }),
-    patience: Type.Integer({ key: 'TRAIN_PATIENCE', default: 30, minimum: 1, maximum: 100_000 }),
+    seed: Integer('TRAIN_SEED', 42, 0),
+    maxEpochs: Integer('TRAIN_MAX_EPOCHS', 300, 1, 100_000),
+    patience: Integer('TRAIN_PATIENCE', 30, 1, 100_000),
     scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
     backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
   }),
@@ -146,33 +121,23 @@ const ConfigSchema = Type.Object({
         what: 'a Secrets Manager secret ARN',
       }),
     ),
-    apiKeysRefreshS: Type.Integer({ key: 'API_KEYS_REFRESH_S', default: 300, minimum: 1, maximum: 86_400 }),
+    apiKeysRefreshS: Integer('API_KEYS_REFRESH_S', 300, 1, 86_400),
     // Signs the dashboard's session cookie; every server task behind one load balancer needs the
     // same one. Unset: a random secret per process (sessions end with it).
     sessionSecret: Type.Optional(Type.String({ key: 'SESSION_SECRET', minLength: 32 })),
-    sessionTtlS: Type.Integer({ key: 'SESSION_TTL_S', default: 28_800, minimum: 60, maximum: 604_800 }),
+    sessionTtlS: Integer('SESSION_TTL_S', 28_800, 60, 604_800),
     predictRequiresKey: Type.Boolean({ key: 'PREDICT_REQUIRES_KEY', default: false }),
-    predictBatchMax: Type.Integer({ key: 'PREDICT_BATCH_MAX', default: 256, minimum: 1, maximum: 100_000 }),
-    rateLimitPerMinute: Type.Integer({ key: 'RATE_LIMIT_PER_MINUTE', default: 600_000, minimum: 1 }),
+    predictBatchMax: Integer('PREDICT_BATCH_MAX', 256, 1, 100_000),
+    rateLimitPerMinute: Integer('RATE_LIMIT_PER_MINUTE', 600_000, 1),
     // The whole request, headers and body, must arrive within requestTimeoutMs; a socket on which
     // nothing moves for connectionTimeoutMs while a request is read or answered is closed (above
     // the ALB's 60 s idle timeout, so behind it the ALB gives up first).
-    requestTimeoutMs: Type.Integer({
-      key: 'REQUEST_TIMEOUT_MS',
-      default: 30_000,
-      minimum: 100,
-      maximum: 600_000,
-    }),
-    connectionTimeoutMs: Type.Integer({
-      key: 'CONNECTION_TIMEOUT_MS',
-      default: 65_000,
-      minimum: 100,
-      maximum: 600_000,
-    }),
+    requestTimeoutMs: Integer('REQUEST_TIMEOUT_MS', 30_000, 100, 600_000),
+    connectionTimeoutMs: Integer('CONNECTION_TIMEOUT_MS', 65_000, 100, 600_000),
     // Proxies in front of the server whose X-Forwarded-For entry is believed (1 behind the ALB);
     // 0 trusts none, so a client cannot name its own address.
-    trustProxy: Type.Integer({ key: 'TRUST_PROXY', default: 0, minimum: 0, maximum: 10 }),
-    championPollMs: Type.Integer({ key: 'CHAMPION_POLL_MS', default: 30_000, minimum: 100 }),
+    trustProxy: Integer('TRUST_PROXY', 0, 0, 10),
+    championPollMs: Integer('CHAMPION_POLL_MS', 30_000, 100),
   }),
 });
 

@@ -36,6 +36,11 @@ interface Setting {
   schema: SettingSchema;
 }
 
+/** An integer setting: its key in the source, its default and its inclusive range. */
+export function Integer(key: string, fallback: number, minimum: number, maximum?: number) {
+  return Type.Integer({ key, default: fallback, minimum, ...(maximum === undefined ? {} : { maximum }) });
+}
+
 export interface SettingsRead<T> {
   /** Every setting, a refused value replaced by its default so later checks see sound values. */
   value: T;
