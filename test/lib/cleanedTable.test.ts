@@ -22,7 +22,7 @@ import { putAll } from '../../producer/putRecords.js';
 import { capturingLogger } from '../support/capture.js';
 import { utcDay } from '../support/clock.js';
 import { clientThrough, type Interception, startHoldingProxy, startS3Proxy } from '../support/s3Proxy.js';
-import { startTestStack, type TestStack } from '../support/stack.js';
+import { startTestStack, type TestStack, useS3StandIn } from '../support/stack.js';
 import { sleep, waitFor } from '../support/wait.js';
 
 const brewstream = path.resolve(import.meta.dirname, '..', '..', 'bin', 'brewstream.js');
@@ -239,23 +239,12 @@ describe('cleaned table snapshots', () => {
 });
 
 describe('a load while another compactor deletes its snapshot', () => {
-  let stack: TestStack;
-  let s3: S3Client;
-  let bucket: string;
-  before(async () => {
-    stack = await startTestStack({ stream: false });
-    s3 = s3Client(stack.config);
-    bucket = stack.config.buckets.cleaned;
-  });
-  after(async () => {
-    s3.destroy();
-    await stack.close();
-  });
+  const fx = useS3StandIn();
 
   const write = (seq: number, ids: number[]) =>
     putObject(
-      s3,
-      bucket,
+      fx.s3,
+      fx.bucket,
       rowsKey(utcDay(0), 'shardId-000000000000', String(seq)),
       encodeCleanedCsv(ids.map((id) => beer(id, `beer ${id}`, 30))),
       'text/csv',
@@ -263,9 +252,9 @@ describe('a load while another compactor deletes its snapshot', () => {
 
   it('reads again from the newer snapshot when the CSV its manifest named is gone, not corrupt', async () => {
     await write(1, [1, 2, 3]);
-    const first = await loadAndCompact(s3, bucket);
+    const first = await loadAndCompact(fx.s3, fx.bucket);
     assert.equal(first.compaction.outcome, 'written');
-    const older = await latestManifest(s3, bucket);
+    const older = await latestManifest(fx.s3, fx.bucket);
     assert.ok(older);
     await write(2, [4, 5]);
 
@@ -273,19 +262,19 @@ describe('a load while another compactor deletes its snapshot', () => {
     // snapshot and that CSV is deleted (as a compactor deletes the snapshots before the last three).
     let raced = false;
     const proxy = await startS3Proxy(
-      stack.env.AWS_ENDPOINT_URL_S3 as string,
+      fx.stack.env.AWS_ENDPOINT_URL_S3 as string,
       async (method, path): Promise<Interception> => {
         if (!raced && method === 'GET' && path.includes(older.table)) {
           raced = true;
-          assert.equal((await loadAndCompact(s3, bucket)).compaction.outcome, 'written');
-          await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: older.table }));
+          assert.equal((await loadAndCompact(fx.s3, fx.bucket)).compaction.outcome, 'written');
+          await fx.s3.send(new DeleteObjectCommand({ Bucket: fx.bucket, Key: older.table }));
         }
         return 'pass';
       },
     );
     const reader = clientThrough(proxy);
     try {
-      const table = await loadCleanedTable(reader, bucket);
+      const table = await loadCleanedTable(reader, fx.bucket);
       assert.ok(raced, 'the CSV was deleted under the reader');
       assert.equal(table.lineage.snapshot, older.snapshot + 1);
       assert.deepEqual(
@@ -299,13 +288,13 @@ describe('a load while another compactor deletes its snapshot', () => {
   });
 
   it('calls a CSV corrupt, naming it, only when the latest manifest still names it and it is missing', async () => {
-    const latest = await latestManifest(s3, bucket);
+    const latest = await latestManifest(fx.s3, fx.bucket);
     assert.ok(latest);
-    await s3.send(new DeleteObjectCommand({ Bucket: bucket, Key: latest.table }));
-    await assert.rejects(loadCleanedTable(s3, bucket), (error: Error) => {
+    await fx.s3.send(new DeleteObjectCommand({ Bucket: fx.bucket, Key: latest.table }));
+    await assert.rejects(loadCleanedTable(fx.s3, fx.bucket), (error: Error) => {
       assert.ok(error instanceof CorruptObjectError, String(error));
       assert.equal(error.retriable, false);
-      assert.equal(error.location, `s3://${bucket}/${latest.table}`);
+      assert.equal(error.location, `s3://${fx.bucket}/${latest.table}`);
       assert.match(error.message, /missing, though the latest manifest names it/);
       return true;
     });

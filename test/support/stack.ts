@@ -2,6 +2,8 @@
 // with fresh names for the stream, buckets, queue prefix and KCL application, so test files can
 // run side by side against the one real Redis.
 import { randomBytes } from 'node:crypto';
+import { after, before } from 'node:test';
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { Redis } from 'ioredis';
 import { kinesisClient, s3Client } from '../../lib/aws.js';
 import { type Config, loadConfig } from '../../lib/config.js';
@@ -74,4 +76,29 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
       await Promise.all([kinesis.close(), s3.close()]);
     },
   };
+}
+
+export interface S3StandInFixture {
+  stack: TestStack;
+  s3: S3Client;
+  /** The cleaned bucket. */
+  bucket: string;
+}
+
+/**
+ * For a describe block that needs only S3: stand-ins started before its tests and closed after.
+ * The fields are set by the time the first test runs.
+ */
+export function useS3StandIn(): S3StandInFixture {
+  const fixture = {} as S3StandInFixture;
+  before(async () => {
+    fixture.stack = await startTestStack({ stream: false });
+    fixture.s3 = s3Client(fixture.stack.config);
+    fixture.bucket = fixture.stack.config.buckets.cleaned;
+  });
+  after(async () => {
+    fixture.s3?.destroy();
+    await fixture.stack?.close();
+  });
+  return fixture;
 }
