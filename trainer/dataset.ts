@@ -1,5 +1,5 @@
-// From the cleaned table to model-ready arrays: rows with a trustworthy target, split by id hash,
-// the preprocessing fitted on the training split only.
+// From the cleaned table to model-ready arrays: rows with a trustworthy target, split by recipe
+// group (trainer/split.ts), the preprocessing fitted on the training split only.
 import type { CleanedRow } from '../lib/beer.js';
 import { DataError, NotEnoughDataError } from '../lib/errors.js';
 import {
@@ -37,12 +37,12 @@ export function hasTarget(row: CleanedRow): boolean {
 }
 
 /**
- * Builds the dataset, with `assign` choosing each row's split (by id hash unless told otherwise)
+ * Builds the dataset, with `assign` choosing each row's split (by recipe group unless told otherwise)
  * and the feature recipe (lib/features; the current one unless told otherwise).
  */
 export function buildDataset(
   rows: CleanedRow[],
-  assign: (row: CleanedRow) => Split = (row) => splitOf(row.id),
+  assign: (row: CleanedRow) => Split = splitOf,
   recipe: 1 | 2 = RECIPE,
 ): Dataset {
   if (rows.length === 0) throw new NotEnoughDataError('the cleaned table is empty');

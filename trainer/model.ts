@@ -1,54 +1,84 @@
-// The IBU model: a small MLP on the standardised features (lib/features.ts), predicting
-// standardised log1p(IBU). Huber loss, because a few targets stay far from their recipe's peers
-// after the data fixes and a squared loss would chase them; an L2 penalty on the kernels, because
-// a few hundred rows overfit a 64-32 network within tens of epochs; Adam; early stopping on the
-// validation loss, keeping the best epoch's weights. How it was chosen: docs/design.md "Training,
-// evaluation and promotion". Seeded: the initialisers and the per-epoch shuffle repeat for a seed.
+// The IBU model: an ensemble of small MLPs on the standardised features (lib/features.ts), each
+// predicting standardised log1p(IBU), served as one network whose output is the members' mean
+// (so lib/predict.ts's predictIbu runs it like any other model, and the averaging is part of what
+// is saved and served). Members differ only in their initialisation and shuffle seeds: one
+// network's error moves by about 0.8 IBU of MAE from seed to seed, and the mean of several is
+// both better and steadier. Each member: Huber (or absolute-error) loss, because a few targets
+// stay far from their recipe's peers after the data fixes and a squared loss would chase them; an
+// L2 penalty on the kernels, because a few hundred rows overfit a 64-32 network within tens of
+// epochs; Adam; early stopping on the validation loss, keeping the best epoch's weights. How the
+// configuration is chosen: docs/design.md "Training, evaluation and promotion".
 import type * as TF from '@tensorflow/tfjs';
 import type { Tf } from '../lib/tfjs.js';
 import { seededRandom, shuffled } from './rng.js';
 
+export interface ModelConfig {
+  members: number;
+  units: [number, number];
+  loss: 'huber' | 'absolute';
+  l2: number;
+  learningRate: number;
+}
+
+/** What the trainer serves (and the benchmark's first candidate). */
+export const MODEL_CONFIG: ModelConfig = {
+  members: 5,
+  units: [64, 32],
+  loss: 'huber',
+  l2: 0.01,
+  learningRate: 0.002,
+};
+
 export interface TrainOptions {
+  /** The ensemble's seed; member m uses seed × 100 + 3m (and the two numbers after it). */
   seed: number;
   maxEpochs: number;
   patience: number;
-  onEpoch?: (epoch: number, loss: number, valLoss: number) => void | Promise<void>;
+  config?: ModelConfig;
+  /**
+   * Epochs counted over all members: member m's epoch e is m × (its epoch bound) + e, out of
+   * `of` (the bound times the members).
+   */
+  onEpoch?: (epoch: number, loss: number, valLoss: number, of: number) => void | Promise<void>;
 }
 
 export interface TrainResult {
+  /** One network: the members side by side, averaged. */
   model: TF.LayersModel;
+  /** The first member's curve (each member has its own; the plot draws one). */
   history: Array<{ epoch: number; loss: number; val_loss: number }>;
   bestEpoch: number;
   parameters: Record<string, number | string>;
 }
 
-const UNITS: [number, number] = [64, 32];
-const LEARNING_RATE = 0.002;
-const L2 = 0.01;
+type Data = { x: Float32Array; y: Float32Array };
 
-export function buildModel(tf: Tf, inputs: number, seed: number): TF.Sequential {
-  const model = tf.sequential();
-  const kernelRegularizer = tf.regularizers.l2({ l2: L2 });
-  model.add(
+export const memberSeed = (seed: number, member: number) => seed * 100 + 3 * member;
+
+function memberLayers(tf: Tf, config: ModelConfig, seed: number, inputs: number, regularize: boolean) {
+  const kernelRegularizer = regularize ? tf.regularizers.l2({ l2: config.l2 }) : undefined;
+  return [
     tf.layers.dense({
       inputShape: [inputs],
-      units: UNITS[0],
+      units: config.units[0],
       activation: 'relu',
       kernelInitializer: tf.initializers.heNormal({ seed }),
       kernelRegularizer,
     }),
-  );
-  model.add(
     tf.layers.dense({
-      units: UNITS[1],
+      units: config.units[1],
       activation: 'relu',
       kernelInitializer: tf.initializers.heNormal({ seed: seed + 1 }),
       kernelRegularizer,
     }),
-  );
-  model.add(
     tf.layers.dense({ units: 1, kernelInitializer: tf.initializers.glorotNormal({ seed: seed + 2 }) }),
-  );
+  ];
+}
+
+/** One member: a 2-hidden-layer MLP. */
+export function buildModel(tf: Tf, inputs: number, seed: number, config = MODEL_CONFIG): TF.Sequential {
+  const model = tf.sequential();
+  for (const layer of memberLayers(tf, config, seed, inputs, true)) model.add(layer);
   return model;
 }
 
@@ -56,28 +86,112 @@ export function buildModel(tf: Tf, inputs: number, seed: number): TF.Sequential 
 export const batchSizeFor = (rows: number) =>
   Math.min(1024, Math.max(16, 2 ** Math.round(Math.log2(rows / 20))));
 
-/** Trains one network, early-stopped on the validation loss, with the best epoch's weights. */
+/** Large data needs fewer passes: about two million row-visits per member. */
+const epochsFor = (rows: number, maxEpochs: number) =>
+  Math.min(maxEpochs, Math.max(10, Math.ceil(2_000_000 / rows)));
+
+/** Trains the ensemble, each member early-stopped on the validation loss with its best epoch's weights. */
 export async function trainModel(
   tf: Tf,
-  train: { x: Float32Array; y: Float32Array },
-  validation: { x: Float32Array; y: Float32Array },
+  train: Data,
+  validation: Data,
   inputs: number,
   options: TrainOptions,
 ): Promise<TrainResult> {
+  const config = options.config ?? MODEL_CONFIG;
+  const maxEpochs = epochsFor(train.y.length, options.maxEpochs);
+  const members: Array<Awaited<ReturnType<typeof trainMember>>> = [];
+  try {
+    for (let m = 0; m < config.members; m += 1) {
+      members.push(
+        await trainMember(tf, train, validation, inputs, config, memberSeed(options.seed, m), {
+          maxEpochs,
+          patience: options.patience,
+          onEpoch: (epoch, loss, valLoss) =>
+            options.onEpoch?.(m * maxEpochs + epoch, loss, valLoss, config.members * maxEpochs),
+        }),
+      );
+    }
+    const model = averaged(
+      tf,
+      inputs,
+      config,
+      members.map((member) => member.model),
+    );
+    const first = members[0] as (typeof members)[number];
+    return {
+      model,
+      history: first.history,
+      bestEpoch: first.bestEpoch,
+      parameters: {
+        members: config.members,
+        layers: `${config.members} × ${config.units.join('-')}-1 relu, mean of the members`,
+        loss: config.loss,
+        l2: config.l2,
+        optimizer: 'adam',
+        learningRate: config.learningRate,
+        batchSize: batchSizeFor(train.y.length),
+        maxEpochs,
+        patience: options.patience,
+        seed: options.seed,
+        bestEpochs: members.map((member) => member.bestEpoch).join(','),
+      },
+    };
+  } finally {
+    for (const member of members) member.model.dispose();
+  }
+}
+
+/** One network of the ensemble with the members' weights copied in and an average on top. */
+export function averaged(
+  tf: Tf,
+  inputs: number,
+  config: ModelConfig,
+  members: TF.LayersModel[],
+): TF.LayersModel {
+  const input = tf.input({ shape: [inputs] });
+  const outputs = members.map((member, m) => {
+    const layers = memberLayers(tf, config, m, inputs, false);
+    let out: TF.SymbolicTensor = input;
+    for (const layer of layers) out = layer.apply(out) as TF.SymbolicTensor;
+    // Built now, so the trained weights can be set layer by layer.
+    layers.forEach((layer, i) => {
+      layer.setWeights((member.layers[i] as TF.layers.Layer).getWeights());
+    });
+    return out;
+  });
+  const output =
+    outputs.length === 1
+      ? (outputs[0] as TF.SymbolicTensor)
+      : (tf.layers.average().apply(outputs) as TF.SymbolicTensor);
+  return tf.model({ inputs: input, outputs: output });
+}
+
+async function trainMember(
+  tf: Tf,
+  train: Data,
+  validation: Data,
+  inputs: number,
+  config: ModelConfig,
+  seed: number,
+  options: {
+    maxEpochs: number;
+    patience: number;
+    onEpoch: (epoch: number, loss: number, valLoss: number) => void | Promise<void>;
+  },
+) {
   const n = train.y.length;
-  // Large data needs fewer passes: the work is capped at about two million row-visits, so
-  // 100,000 rows train in well under a minute on the wasm backend.
-  const maxEpochs = Math.min(options.maxEpochs, Math.max(10, Math.ceil(2_000_000 / n)));
-  const model = buildModel(tf, inputs, options.seed);
-  model.compile({ optimizer: tf.train.adam(LEARNING_RATE), loss: tf.losses.huberLoss });
+  const model = buildModel(tf, inputs, seed, config);
+  const loss = config.loss === 'huber' ? tf.losses.huberLoss : tf.losses.absoluteDifference;
+  model.compile({ optimizer: tf.train.adam(config.learningRate), loss });
   const batchSize = batchSizeFor(n);
-  const random = seededRandom(options.seed);
+  const random = seededRandom(seed);
   const xVal = tf.tensor2d(validation.x, [validation.y.length, inputs]);
   const yVal = tf.tensor2d(validation.y, [validation.y.length, 1]);
   const history: TrainResult['history'] = [];
   let best = { valLoss: Number.POSITIVE_INFINITY, epoch: 0, weights: [] as TF.Tensor[] };
 
-  for (let epoch = 1; epoch <= maxEpochs; epoch += 1) {
+  for (let epoch = 1; epoch <= options.maxEpochs; epoch += 1) {
     // Our own seeded shuffle (tfjs would use Math.random).
     const order = shuffled(n, random);
     const xs = new Float32Array(n * inputs);
@@ -91,10 +205,10 @@ export async function trainModel(
     const fit = await model.fit(x, y, { epochs: 1, batchSize, shuffle: false, verbose: 0 });
     x.dispose();
     y.dispose();
-    const loss = fit.history.loss?.[0] as number;
+    const trainLoss = fit.history.loss?.[0] as number;
     const valLoss = tf.tidy(() => (model.evaluate(xVal, yVal) as TF.Scalar).dataSync()[0] as number);
-    history.push({ epoch, loss, val_loss: valLoss });
-    await options.onEpoch?.(epoch, loss, valLoss);
+    history.push({ epoch, loss: trainLoss, val_loss: valLoss });
+    await options.onEpoch(epoch, trainLoss, valLoss);
     if (valLoss < best.valLoss - 1e-6) {
       for (const w of best.weights) w.dispose();
       best = { valLoss, epoch, weights: model.getWeights().map((w) => w.clone()) };
@@ -108,20 +222,5 @@ export async function trainModel(
   }
   xVal.dispose();
   yVal.dispose();
-  return {
-    model,
-    history,
-    bestEpoch: best.epoch,
-    parameters: {
-      layers: `${UNITS.join('-')}-1 relu`,
-      loss: 'huber',
-      l2: L2,
-      optimizer: 'adam',
-      learningRate: LEARNING_RATE,
-      batchSize,
-      maxEpochs,
-      patience: options.patience,
-      seed: options.seed,
-    },
-  };
+  return { model, history, bestEpoch: best.epoch };
 }

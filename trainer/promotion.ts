@@ -17,7 +17,7 @@ export interface PromotionInput {
   candidate: number[];
   baselines: Record<string, number[]>;
   champion?: { version: string; errors: number[] };
-  /** Each test row's recipe group (trainer/split.ts recipeKey); each row its own when absent. */
+  /** Each test row's recipe group (trainer/split.ts recipeGroup); each row its own when absent. */
   groups?: string[];
 }
 

@@ -22,7 +22,7 @@ import { type TrainResult, trainModel } from './model.js';
 import { predictedVsActualSvg, trainingCurveSvg } from './plots.js';
 import { decidePromotion, type PromotionDecision, type PromotionNumbers } from './promotion.js';
 import { SKIPPED_NO_NEW_DATA, type SkippedTraining, shouldSkip } from './skip.js';
-import { recipeKey } from './split.js';
+import { recipeGroup } from './split.js';
 
 export interface TrainingContext {
   config: Config;
@@ -146,8 +146,7 @@ async function train(
     seed: options.seed,
     maxEpochs: options.maxEpochs,
     patience: options.patience,
-    onEpoch: (epoch, loss, valLoss) =>
-      onEpoch?.({ epoch, maxEpochs: options.maxEpochs, loss, val_loss: valLoss }),
+    onEpoch: (epoch, loss, valLoss, of) => onEpoch?.({ epoch, maxEpochs: of, loss, val_loss: valLoss }),
   });
   return { ...result, baselines: fitBaselines(data.train.rows, data.train.x, inputs) };
 }
@@ -230,7 +229,7 @@ function decide(data: Dataset, evaluation: Evaluation): PromotionDecision {
       champion && predictions.champion
         ? { version: champion.version, errors: errors(predictions.champion) }
         : undefined,
-    groups: data.test.rows.map(recipeKey),
+    groups: data.test.rows.map(recipeGroup),
   });
 }
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { groupedSplitOf, groupFoldOf } from './folds.js';
+import { groupedSplitOf, groupFoldOf, innerSplitOf } from './folds.js';
 
 // A table of beers with distinct recipes (OG 1030..), and some exact copies of a recipe.
 const beer = (i: number) => ({
@@ -17,7 +17,7 @@ describe('grouped fold assignment', () => {
   it('keeps every copy of a recipe in the same fold, whatever its id', () => {
     for (const seed of [1, 2, 3]) {
       for (let i = 0; i < 50; i += 1)
-        assert.equal(groupFoldOf({ ...beer(i) }, 5, seed), groupFoldOf(beer(i), 5, seed));
+        assert.equal(groupFoldOf({ ...beer(i), ebc: 200, ph: null }, 5, seed), groupFoldOf(beer(i), 5, seed));
     }
   });
 
@@ -47,7 +47,21 @@ describe('grouped fold assignment', () => {
         assert.equal(groupedSplitOf({ ...row }, k, 5, 1), split);
       }
     }
+    // A quarter of the untested groups, as in production (20 of the other 80 buckets).
     const validation = table.filter((row) => groupedSplitOf(row, 0, 5, 1) === 'validation').length;
-    assert.ok(validation > 15 && validation < 50, `${validation} validation rows`);
+    assert.ok(validation > 40 && validation < 80, `${validation} validation rows`);
+  });
+
+  it("splits a fold's training groups again for the choice of configuration, copies together", () => {
+    const rest = table.filter((row) => groupedSplitOf(row, 0, 5, 1) !== 'test');
+    const inner = rest.map((row) => innerSplitOf(row, 5, 1));
+    const innerTest = inner.filter((s) => s === 'test').length;
+    assert.ok(innerTest > 25 && innerTest < 75, `${innerTest} inner test rows of ${rest.length}`);
+    rest.forEach((row, i) => {
+      assert.equal(innerSplitOf({ ...row, ebc: 300, ph: null }, 5, 1), inner[i]);
+    });
+    // Its test groups are not the outer folds over again.
+    const outerFold = rest.map((row) => groupFoldOf(row, 5, 1));
+    assert.ok(new Set(outerFold.filter((_, i) => inner[i] === 'test')).size > 1);
   });
 });

@@ -38,4 +38,16 @@ describe('qualityReport', () => {
     const [low, high] = report.diffVsBest.ci95;
     assert.ok(low >= -1 && low <= 11 / 4 && high >= 11 / 4 && high <= 9, `${low}, ${high}`);
   });
+
+  it('reports each run alone: its MAE and its difference from the best baseline', () => {
+    // Run 1: errors 2,2,0,10 (MAE 3.5); run 2: 4,2,0,10 (MAE 4). Linear's errors are 1,1,1,1.
+    assert.deepEqual(
+      report.perRun.map((run) => run.mae),
+      [14 / 4, 16 / 4],
+    );
+    assert.deepEqual(
+      report.perRun.map((run) => run.diffVsBest.value),
+      [10 / 4, 12 / 4],
+    );
+  });
 });

@@ -1,7 +1,9 @@
 // The quality report of a grouped cross-validation (crossValidation.ts): for the model and
 // each baseline, MAE, median absolute error, MAE on beers up to 150 IBU, and MAE of log1p(IBU),
 // each with a 95% bootstrap interval over recipe groups, and the paired interval of the MAE
-// difference between the model and the best baseline. Pure.
+// difference between the model and the best baseline. The model's figures are over its runs
+// (one per initialisation seed): each row's error averaged over the runs; and each run's own MAE
+// and difference, for the spread. Pure.
 
 import { medianOf } from '../../lib/stats.js';
 import { BASELINES, type BaselineName } from '../../trainer/baselines.js';
@@ -24,6 +26,8 @@ export type QualityReport = {
   bestBaseline: BaselineName;
   /** Model MAE minus the best baseline's, paired by row. */
   diffVsBest: Estimate;
+  /** Each model run (initialisation seed) alone: its MAE and its difference from the best baseline. */
+  perRun: Array<{ mae: number; diffVsBest: Estimate }>;
   rows: number;
   groups: number;
 };
@@ -80,10 +84,16 @@ export function qualityReport(input: Input, options: BootstrapOptions = {}): Qua
   )[0] as BaselineName;
   const best = abs[bestBaseline] as number[];
   const diff = (abs.model as number[]).map((e, i) => e - (best[i] as number));
+  const perRun = input.predictions.model.map((run) => {
+    const e = rowErrors(actual, [run], (p, a) => Math.abs(p - a));
+    const d = e.map((x, i) => x - (best[i] as number));
+    return { mae: mean(e, all), diffVsBest: estimate((rows) => mean(d, rows)) };
+  });
   return {
     models,
     bestBaseline,
     diffVsBest: estimate((rows) => mean(diff, rows)),
+    perRun,
     rows: actual.length,
     groups: clusters.length,
   };

@@ -302,12 +302,12 @@ describe('trainer', () => {
 
 describe('dataset', () => {
   it('keeps every beer in the same split when rows are added, so the test set only grows', () => {
-    const before = new Map(rows.map((row) => [row.id, splitOf(row.id)]));
+    const before = new Map(rows.map((row) => [row.id, splitOf(row)]));
     const more = [
       ...rows,
       ...Array.from({ length: 500 }, (_, i) => ({ ...rows[i % rows.length], id: 100_000 + i }) as CleanedRow),
     ];
-    for (const row of more.slice(0, rows.length)) assert.equal(splitOf(row.id), before.get(row.id));
+    for (const row of more.slice(0, rows.length)) assert.equal(splitOf(row), before.get(row.id));
     const a = buildDataset(rows);
     const b = buildDataset(more);
     const testA = new Set(a.test.rows.map((r) => r.id));
