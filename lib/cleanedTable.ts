@@ -23,6 +23,7 @@ import {
   type ObjectSummary,
   putObjectIfAbsent,
 } from './s3.js';
+import { tableQuality } from './tableQuality.js';
 import {
   type ArrivedRow,
   applyObjects,
@@ -236,6 +237,7 @@ export async function compactCleanedTable(
     covered: nextCovered(previous, loaded.uncovered, listFrom),
     objects: (previous?.objects ?? 0) + loaded.uncovered.length,
     lastModified: loaded.lastModified?.toISOString() ?? null,
+    quality: tableQuality(loaded.rows, now),
   };
   const committed = await putObjectIfAbsent(
     s3,

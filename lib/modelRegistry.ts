@@ -7,9 +7,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import { type Static, Type } from 'typebox';
 import { documentReader } from './document.js';
+import { inputReferenceSchema } from './drift.js';
 import { CorruptObjectError } from './errors.js';
 import { preprocessingSchema } from './features.js';
 import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
+import { tableQualitySchema } from './tableQuality.js';
 import type { Tf } from './tfjs.js';
 
 export const MODELS_PREFIX = 'models/ibu/';
@@ -65,6 +67,10 @@ export const modelMetadataSchema = Type.Object({
   }),
   features: Type.Array(Type.String()),
   preprocessing: preprocessingSchema,
+  /** The training split's distribution of each input, for drift (lib/drift.ts); absent before it existed. */
+  reference: Type.Optional(inputReferenceSchema),
+  /** The data-quality summary of the table trained on (lib/tableQuality.ts); absent before it existed. */
+  quality: Type.Optional(tableQualitySchema),
   metrics: Type.Object({
     model: metricSetSchema,
     baseline: metricSetSchema,

@@ -399,7 +399,7 @@ async function predictions() {
   }
   draw(
     'drift-chart',
-    drift && drift.features.length > 0
+    drift && drift.window.rows > 0 && drift.features.length > 0
       ? Plot.plot({
           width: width('drift-chart'),
           height: 40 + drift.features.length * 24,

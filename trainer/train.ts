@@ -15,6 +15,7 @@ import { type ModelMetadata, type ModelRegistry, modelRegistry, newVersion } fro
 import { predictIbu } from '../lib/predict.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
+import { versionStatistics } from '../lib/versionStatistics.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
 import { bootstrapInterval, clustersOf, meanOf } from './bootstrap.js';
 import { buildDataset, type Dataset } from './dataset.js';
@@ -283,6 +284,7 @@ function versionMetadata(v: {
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
+    ...versionStatistics(v.data.train.rows, v.table.rows),
     metrics: v.metrics,
     evaluation: v.evaluation,
     history: v.trained.history,
