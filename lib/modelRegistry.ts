@@ -96,6 +96,17 @@ export const modelMetadataSchema = Type.Object({
       resamples: Type.Number(),
     }),
   ),
+  /**
+   * The candidate on its test split, from version 3 of the metadata: its MAE's 95% bootstrap
+   * interval (recipe groups resampled, as the promotion does) and every test row's actual and
+   * predicted IBU, for the operators' page's scatter plot. Older versions have none.
+   */
+  evaluation: Type.Optional(
+    Type.Object({
+      maeCi95: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()]),
+      test: Type.Object({ actual: Type.Array(Type.Number()), predicted: Type.Array(Type.Number()) }),
+    }),
+  ),
   history: Type.Array(Type.Object({ epoch: Type.Number(), loss: Type.Number(), val_loss: Type.Number() })),
   bestEpoch: Type.Number(),
   parameters: Type.Record(Type.String(), Type.Union([Type.Number(), Type.String()])),
@@ -187,6 +198,8 @@ export interface ModelRegistry {
   lastTrained(): Promise<LastTrained | undefined>;
   /** Every registered version's metadata, oldest first. */
   list(): Promise<ModelMetadata[]>;
+  /** Every registered version's name, oldest first: one LIST, no metadata read. */
+  versions(): Promise<string[]>;
 }
 
 export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
@@ -200,6 +213,11 @@ export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
 
   const metadata = (version: string) =>
     readDocument(registryKeys.file(version, 'metadata.json'), metadataDocument);
+  const versions = async () =>
+    (await listObjects(s3, bucket, registryKeys.prefix))
+      .map((o) => registryKeys.versionOfMetadata(o.key))
+      .filter((v): v is string => v !== undefined)
+      .sort();
 
   return {
     async saveVersion({ model, metadata: meta, plots }) {
@@ -283,13 +301,11 @@ export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
     lastTrained: () => readDocument(registryKeys.lastTrained, lastTrainedDocument),
 
     async list() {
-      const versions = (await listObjects(s3, bucket, registryKeys.prefix))
-        .map((o) => registryKeys.versionOfMetadata(o.key))
-        .filter((v): v is string => v !== undefined)
-        .sort();
-      const all = await Promise.all(versions.map(metadata));
+      const all = await Promise.all((await versions()).map(metadata));
       return all.filter((m): m is ModelMetadata => m !== undefined);
     },
+
+    versions,
   };
 }
 

@@ -25,6 +25,7 @@ import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
 import driftWatch from './plugins/driftWatch.js';
 import inferenceLog from './plugins/inferenceLog.js';
 import modelHolder from './plugins/modelHolder.js';
+import predictionStats from './plugins/predictionStats.js';
 import rateLimit from './plugins/rateLimit.js';
 import redis from './plugins/redis.js';
 import s3 from './plugins/s3.js';
@@ -33,7 +34,9 @@ import swagger from './plugins/swagger.js';
 import { redactUrl, requestForLog } from './redact.js';
 import drift from './routes/drift.js';
 import health from './routes/health.js';
+import metrics from './routes/metrics.js';
 import models from './routes/models.js';
+import page from './routes/page.js';
 import predict from './routes/predict.js';
 import { beerFeatures, prediction } from './routes/predict.schema.js';
 import predictions from './routes/predictions.js';
@@ -204,6 +207,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(inferenceLog, { config });
   await app.register(driftWatch, { config });
 
+  await app.register(predictionStats);
   await app.register(health);
   await app.register(predict, {
     batchMax: config.server.predictBatchMax,
@@ -215,15 +219,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(table, { config });
   await app.register(tableQualityRoute, { config });
   await app.register(retrain);
-  await app.register(dashboard, {
-    queue: app.retrainQueue,
-    keys,
-    // Unset: a secret of this process alone, so sessions end when it does.
-    session: {
-      secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
-      ttlS: config.server.sessionTtlS,
-    },
-  });
+  await app.register(metrics, { queuePrefix: config.queuePrefix });
+  // Unset: a secret of this process alone, so sessions end when it does.
+  const session = {
+    secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
+    ttlS: config.server.sessionTtlS,
+  };
+  await app.register(dashboard, { queue: app.retrainQueue, keys, session });
+  await app.register(page, { keys, session, batchMax: config.server.predictBatchMax });
   if (options.extraRoutes) await app.register(async (instance) => options.extraRoutes?.(instance));
   app.log.debug({ dashboard: DASHBOARD_PATH }, 'routes registered');
   return app;

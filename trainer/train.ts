@@ -17,6 +17,7 @@ import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
 import { versionStatistics } from '../lib/versionStatistics.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
+import { bootstrapInterval, clustersOf, meanOf } from './bootstrap.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { regressionMetrics } from './metrics.js';
 import { type TrainResult, trainModel } from './model.js';
@@ -108,6 +109,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     decision,
     backend,
     trainingSeconds,
+    evaluation: testEvaluation(data, evaluation.predictions.model, decision.numbers.resamples),
   });
   const plots = drawPlots(data, trained, evaluation);
   await registerVersion(ctx, registry, { model: trained.model, metadata, plots });
@@ -234,6 +236,28 @@ function decide(data: Dataset, evaluation: Evaluation): PromotionDecision {
   });
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The candidate on the test split as the operators' page draws it: its MAE's 95% interval, with
+ * recipe groups resampled as the promotion decision does, and each row's actual and predicted IBU
+ * (to 0.01, which a plot cannot tell apart and which keeps metadata.json small).
+ */
+function testEvaluation(
+  data: Dataset,
+  predicted: number[],
+  resamples: number,
+): NonNullable<ModelMetadata['evaluation']> {
+  const errors = predicted.map((p, i) => Math.abs(p - (data.test.ibu[i] as number)));
+  const ci = bootstrapInterval(clustersOf(data.test.rows.map(recipeGroup)), (rows) => meanOf(errors, rows), {
+    resamples,
+  });
+  return {
+    maeCi95: ci.every(Number.isFinite) ? ci : null,
+    test: { actual: data.test.ibu.map(round2), predicted: predicted.map(round2) },
+  };
+}
+
 /** The metadata.json of a new version; its fields and their order are the registry's format. */
 function versionMetadata(v: {
   version: string;
@@ -244,6 +268,7 @@ function versionMetadata(v: {
   decision: PromotionDecision;
   backend: string;
   trainingSeconds: number;
+  evaluation: NonNullable<ModelMetadata['evaluation']>;
 }): ModelMetadata {
   return {
     version: v.version,
@@ -261,6 +286,7 @@ function versionMetadata(v: {
     preprocessing: v.data.preprocessing,
     ...versionStatistics(v.data.train.rows, v.table.rows),
     metrics: v.metrics,
+    evaluation: v.evaluation,
     history: v.trained.history,
     bestEpoch: v.trained.bestEpoch,
     parameters: v.trained.parameters,
