@@ -33,6 +33,7 @@ import {
   putObject,
   putObjectIfAbsent,
 } from './s3.js';
+import { type TableQuality, tableQuality } from './tableQuality.js';
 import {
   type ArrivedRow,
   applyObjects,
@@ -246,6 +247,7 @@ export async function compactCleanedTable(
     uncovered: loaded.uncovered,
     lastModified: loaded.lastModified,
     now,
+    quality: tableQuality(loaded.rows, now),
   });
 }
 
@@ -267,6 +269,8 @@ async function commitSnapshot(
     uncovered: string[];
     lastModified: Date | undefined;
     now: Date;
+    /** The table's quality summary; the streamed compaction does not compute it yet. */
+    quality?: TableQuality;
   },
 ): Promise<Compaction> {
   const { n, previous } = c;
@@ -283,6 +287,7 @@ async function commitSnapshot(
     covered: nextCovered(previous, c.uncovered, listFrom),
     objects: (previous?.objects ?? 0) + c.uncovered.length,
     lastModified: c.lastModified?.toISOString() ?? null,
+    ...(c.quality ? { quality: c.quality } : {}),
   };
   const committed = await putObjectIfAbsent(
     s3,

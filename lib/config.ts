@@ -151,6 +151,23 @@ const ConfigSchema = Type.Object({
     trustProxy: Integer('TRUST_PROXY', 0, 0, 10),
     championPollMs: Integer('CHAMPION_POLL_MS', 30_000, 100),
   }),
+  // The server's inference log (docs/design.md "Inference log") and the drift check over it.
+  inferenceLog: Type.Object({
+    enabled: Type.Boolean({ key: 'INFERENCE_LOG', default: true }),
+    // An object is written once this many rows wait, or once the oldest has waited flushMs.
+    flushRows: Integer('INFERENCE_LOG_FLUSH_ROWS', 5000, 1, 1_000_000),
+    flushMs: Integer('INFERENCE_LOG_FLUSH_MS', 60_000, 50, 3_600_000),
+    // Rows held while S3 cannot take them; past it the oldest are dropped (counted, warned).
+    maxRows: Integer('INFERENCE_LOG_MAX_ROWS', 100_000, 1, 10_000_000),
+    // The most recent rows kept in memory for /predictions/recent and the drift window.
+    windowRows: Integer('INFERENCE_LOG_WINDOW_ROWS', 5000, 1, 1_000_000),
+  }),
+  drift: Type.Object({
+    psiThreshold: Type.Number({ key: 'DRIFT_PSI_THRESHOLD', default: 0.2, minimum: 0.001, maximum: 100 }),
+    // Fewer rows in the window than this are never drift.
+    minRows: Integer('DRIFT_MIN_ROWS', 500, 1),
+    checkMs: Integer('DRIFT_CHECK_MS', 60_000, 50, 86_400_000),
+  }),
 });
 
 export type Config = Static<typeof ConfigSchema>;

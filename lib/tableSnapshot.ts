@@ -9,6 +9,7 @@ import { CLEANED_COLUMNS, type CleanedRow } from './beer.js';
 import { cleanedCsvLine, csvField, decodeCleanedFields, parseCsv } from './cleanedCsv.js';
 import { dtOfRowsKey, rowsListStartAfter } from './cleanedKeys.js';
 import { documentReader } from './document.js';
+import { tableQualitySchema } from './tableQuality.js';
 
 /**
  * How far back a compaction keeps listing date partitions: an object can land in a partition this
@@ -38,6 +39,8 @@ export const manifestSchema = Type.Object({
   objects: Type.Integer({ minimum: 0 }),
   /** The newest LastModified of those objects. */
   lastModified: Type.Union([Type.String(), Type.Null()]),
+  /** The table's data-quality summary (lib/tableQuality.ts); absent from snapshots written before it. */
+  quality: Type.Optional(tableQualitySchema),
 });
 export type Manifest = Static<typeof manifestSchema>;
 export const manifestDocument = documentReader(manifestSchema);

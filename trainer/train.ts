@@ -15,7 +15,9 @@ import { type ModelMetadata, type ModelRegistry, modelRegistry, newVersion } fro
 import { predictIbu } from '../lib/predict.js';
 import { MODEL_PROMOTED_CHANNEL } from '../lib/redis.js';
 import { loadTf, type Tf } from '../lib/tfjs.js';
+import { versionStatistics } from '../lib/versionStatistics.js';
 import { BASELINES, type Baselines, fitBaselines, predictBaselines } from './baselines.js';
+import { bootstrapInterval, clustersOf, meanOf } from './bootstrap.js';
 import { buildDataset, type Dataset } from './dataset.js';
 import { regressionMetrics } from './metrics.js';
 import { type TrainResult, trainModel } from './model.js';
@@ -131,6 +133,7 @@ export async function runTraining(ctx: TrainingContext): Promise<TrainingOutcome
     decision,
     backend,
     trainingSeconds,
+    evaluation: testEvaluation(data, evaluation.predictions.model, decision.numbers.resamples),
   });
   const plots = drawPlots(data, trained, evaluation);
   await registerVersion(ctx, registry, { model: trained.model, metadata, plots });
@@ -258,6 +261,28 @@ function decide(data: Dataset, evaluation: Evaluation): PromotionDecision {
   });
 }
 
+const round2 = (x: number) => Math.round(x * 100) / 100;
+
+/**
+ * The candidate on the test split as the operators' page draws it: its MAE's 95% interval, with
+ * recipe groups resampled as the promotion decision does, and each row's actual and predicted IBU
+ * (to 0.01, which a plot cannot tell apart and which keeps metadata.json small).
+ */
+function testEvaluation(
+  data: Dataset,
+  predicted: number[],
+  resamples: number,
+): NonNullable<ModelMetadata['evaluation']> {
+  const errors = predicted.map((p, i) => Math.abs(p - (data.test.ibu[i] as number)));
+  const ci = bootstrapInterval(clustersOf(data.test.rows.map(recipeGroup)), (rows) => meanOf(errors, rows), {
+    resamples,
+  });
+  return {
+    maeCi95: ci.every(Number.isFinite) ? ci : null,
+    test: { actual: data.test.ibu.map(round2), predicted: predicted.map(round2) },
+  };
+}
+
 /** The metadata.json of a new version; its fields and their order are the registry's format. */
 function versionMetadata(v: {
   version: string;
@@ -270,6 +295,7 @@ function versionMetadata(v: {
   decision: PromotionDecision;
   backend: string;
   trainingSeconds: number;
+  evaluation: NonNullable<ModelMetadata['evaluation']>;
 }): ModelMetadata {
   return {
     version: v.version,
@@ -291,7 +317,10 @@ function versionMetadata(v: {
     },
     features: v.data.preprocessing.features,
     preprocessing: v.data.preprocessing,
+    // Over the training set: the table is streamed, never held (equal to the table under TRAIN_MAX_ROWS).
+    ...versionStatistics(v.data.train.rows, v.sample.rows),
     metrics: v.metrics,
+    evaluation: v.evaluation,
     history: v.trained.history,
     bestEpoch: v.trained.bestEpoch,
     parameters: v.trained.parameters,
