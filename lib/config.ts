@@ -106,6 +106,18 @@ const ConfigSchema = Type.Object({
     seed: Integer('TRAIN_SEED', 42, 0),
     maxEpochs: Integer('TRAIN_MAX_EPOCHS', 300, 1, 100_000),
     patience: Integer('TRAIN_PATIENCE', 30, 1, 100_000),
+    // The training set's cap (trainer/sample.ts): a larger table gives one row per recipe group,
+    // this many groups at most, recent ones favoured with this half-life. Memory and time per
+    // retrain follow the cap, not the table (docs/design.md "Training set").
+    maxRows: Integer('TRAIN_MAX_ROWS', 100_000, 100, 10_000_000),
+    recencyHalfLifeDays: Type.Number({
+      key: 'TRAIN_RECENCY_HALF_LIFE_DAYS',
+      default: 90,
+      minimum: 1,
+      maximum: 36_500,
+    }),
+    // A new-data retrain starts no sooner than this after the last retrain started (lib/retrainCadence.ts).
+    minIntervalS: Integer('RETRAIN_MIN_INTERVAL_S', 300, 0, 86_400),
     scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
     backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
   }),

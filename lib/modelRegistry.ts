@@ -59,6 +59,18 @@ export const modelMetadataSchema = Type.Object({
     contentHash: Type.String(),
     /** Rows with an IBU left out of training and scoring (an IBU equal to the OG); from recipe 2. */
     excludedRows: Type.Optional(Type.Number()),
+    /**
+     * What the model was trained on (trainer/sample.ts): the whole table (sampled false) or one row
+     * per recipe group for at most maxRows groups; groups counted in the table, null past maxRows.
+     */
+    trainingSet: Type.Optional(
+      Type.Object({
+        rows: Type.Integer(),
+        maxRows: Type.Integer(),
+        sampled: Type.Boolean(),
+        groups: Type.Union([Type.Integer(), Type.Null()]),
+      }),
+    ),
     /** Lineage (lib/cleanedTable.ts TableLineage): the snapshot and the objects read after it. */
     snapshot: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     snapshotObjects: Type.Optional(Type.Integer()),

@@ -229,7 +229,8 @@ export class Services extends Construct {
     });
 
     const trainer = role('trainer', settings.trainer, {
-      environment: {},
+      // The task's memory was checked against this bound (infra/settings.ts trainerMemoryNeeded).
+      environment: { TRAIN_MAX_ROWS: String(settings.trainer.maxRows) },
       desiredCount: 1,
       stopTimeoutS: 120,
     });
