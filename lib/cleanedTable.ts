@@ -33,7 +33,7 @@ import {
   putObject,
   putObjectIfAbsent,
 } from './s3.js';
-import { type TableQuality, tableQuality } from './tableQuality.js';
+import { type TableQuality, tableQuality, tableQualityFold } from './tableQuality.js';
 import {
   type ArrivedRow,
   applyObjects,
@@ -269,8 +269,7 @@ async function commitSnapshot(
     uncovered: string[];
     lastModified: Date | undefined;
     now: Date;
-    /** The table's quality summary; the streamed compaction does not compute it yet. */
-    quality?: TableQuality;
+    quality: TableQuality;
   },
 ): Promise<Compaction> {
   const { n, previous } = c;
@@ -287,7 +286,7 @@ async function commitSnapshot(
     covered: nextCovered(previous, c.uncovered, listFrom),
     objects: (previous?.objects ?? 0) + c.uncovered.length,
     lastModified: c.lastModified?.toISOString() ?? null,
-    ...(c.quality ? { quality: c.quality } : {}),
+    quality: c.quality,
   };
   const committed = await putObjectIfAbsent(
     s3,
@@ -425,8 +424,10 @@ async function foldOnTop(
   const contentHash = createHash('sha256').update(`${CLEANED_CSV_HEADER}\r\n`);
   let pending = `${SNAPSHOT_HEADER}\r\n`;
   let rows = 0;
+  const quality = tableQualityFold(read.now);
   const emit = async (arrived: ArrivedRow) => {
     rows += 1;
+    quality.add(arrived.row);
     contentHash.update(`${cleanedCsvLine(arrived.row)}\r\n`);
     read.visit(arrived.row, arrived.arrival);
     if (!writing) return;
@@ -493,6 +494,7 @@ async function foldOnTop(
     uncovered: uncoveredSorted,
     lastModified,
     now: read.now,
+    quality: quality.result(),
   });
   return {
     ...folded,

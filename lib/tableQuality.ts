@@ -55,3 +55,39 @@ export function tableQuality(rows: readonly CleanedRow[], now = new Date()): Tab
     })),
   };
 }
+
+/** Rows per arquero pass in a streamed summary: memory stays a chunk's, whatever the table holds. */
+const QUALITY_CHUNK_ROWS = 10_000;
+
+/**
+ * The same summary over rows streamed in (the trainer's streamed compaction): each chunk of rows is
+ * summarised by tableQuality and the counts added, so the table is never held whole.
+ */
+export function tableQualityFold(now = new Date()) {
+  let chunk: CleanedRow[] = [];
+  let total = tableQuality([], now);
+  const addUp = (a: TableQuality, b: TableQuality): TableQuality => ({
+    computedAt: a.computedAt,
+    rows: a.rows + b.rows,
+    columns: a.columns.map((c, i) => ({
+      column: c.column,
+      nulls: c.nulls + (b.columns[i]?.nulls ?? 0),
+      outOfRange: c.outOfRange + (b.columns[i]?.outOfRange ?? 0),
+    })),
+    excluded: a.excluded.map((e, i) => ({ reason: e.reason, rows: e.rows + (b.excluded[i]?.rows ?? 0) })),
+  });
+  const flush = () => {
+    total = addUp(total, tableQuality(chunk, now));
+    chunk = [];
+  };
+  return {
+    add(row: CleanedRow) {
+      chunk.push(row);
+      if (chunk.length >= QUALITY_CHUNK_ROWS) flush();
+    },
+    result(): TableQuality {
+      if (chunk.length > 0) flush();
+      return total;
+    },
+  };
+}

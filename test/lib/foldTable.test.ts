@@ -91,6 +91,8 @@ describe('foldAndCompact', () => {
     assert.equal(folded.compaction.outcome, 'written');
     const manifest = await latestManifest(s3, bucket);
     assert.equal(manifest?.rows, 70_001);
+    // The data-quality summary, counted in chunks as the rows stream by, covers every row.
+    assert.equal(manifest?.quality?.rows, 70_001);
     // The whole-table loader checks the CSV against the manifest's SHA-256 and decodes every line.
     const loaded = await loadCleanedTable(s3, bucket);
     assert.equal(loaded.lineage.objectsAfter, 0);
