@@ -12,6 +12,8 @@ declare module 'autocannon' {
     average: number;
     p50: number;
     p99: number;
+    /** Requests completed (the requests histogram only). */
+    total: number;
   }
   interface Result {
     requests: Histogram;

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const ALL = ['producer', 'consumer', 'trainer', 'server', 'table'];
+const ALL = ['producer', 'consumer', 'trainer', 'server', 'stack', 'table', 'stats'];
 
 function runOne(name: string): Promise<unknown> {
   const file = path.join(here, `${name}.js`);

@@ -1,29 +1,71 @@
 // `npm run bench -- server`: POST /predict under autocannon at 50 connections, next to a bare
 // route on the same Fastify instance with the same JSON schemas (validation, serialisation,
 // rate limit, logging) that answers a constant: the ratio is what the model and micro-batching
-// cost. The server runs in a child process so the load generator does not share its event loop.
-import { fork } from 'node:child_process';
+// cost. Each server runs in a child process so the load generator does not share its event loop.
+// Two servers, one after the other: `quiet` writes its request lines to /dev/null (what the route
+// itself costs), `logged` is production's logging (lib/logger.ts, to stdout) with stdout piped to
+// a reader process, as a container's log driver reads it; every request's line must reach it.
+// The inference log (server/plugins/inferenceLog.ts) is off in both; a third server,
+// `inference_log`, is the quiet one with it on (its defaults, into the S3 stand-in).
+import { fork, spawn } from 'node:child_process';
+import path from 'node:path';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { s3Client } from '../lib/aws.js';
 import { isRecord } from '../lib/guards.js';
+import { createLogger } from '../lib/logger.js';
 import { loadTf } from '../lib/tfjs.js';
 import { buildApp } from '../server/app.js';
 import { publishModel, tinyModel } from '../test/server/models.js';
 import { startTestStack } from '../test/support/stack.js';
-import { report } from './report.js';
+import { type BenchResults, report } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 50;
+/** The measured time of each scenario is split into this many turns, taken in rotation. */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const BODY = JSON.stringify({ abv: 4.5, target_fg: 1010, target_og: 1044, ebc: 20, srm: 10, ph: 4.4 });
 
-async function serve(): Promise<void> {
+type ServerMode = 'quiet' | 'logged' | 'inference_log';
+const MODES: ServerMode[] = ['quiet', 'logged', 'inference_log'];
+
+/**
+ * One measured load: `id` names it in BENCH_SCENARIOS; its figures are reported as
+ * `<name>_rps<suffix>`, `<name>_p50_ms<suffix>`, `<name>_p99_ms<suffix>`. A new scenario is one
+ * more entry (and, if it needs them, a route in `extraRoutes` or a server mode).
+ */
+interface Scenario {
+  id: string;
+  name: string;
+  route: string;
+  server: ServerMode;
+  suffix: string;
+}
+
+const SCENARIOS: Scenario[] = [
+  { id: 'predict', name: 'predict', route: '/predict', server: 'quiet', suffix: '' },
+  { id: 'bare', name: 'bare', route: '/bare', server: 'quiet', suffix: '' },
+  { id: 'predict_logged', name: 'predict', route: '/predict', server: 'logged', suffix: '_logged' },
+  { id: 'bare_logged', name: 'bare', route: '/bare', server: 'logged', suffix: '_logged' },
+  {
+    id: 'predict_inference_log',
+    name: 'predict',
+    route: '/predict',
+    server: 'inference_log',
+    suffix: '_inference_log',
+  },
+];
+
+async function serve(mode: ServerMode): Promise<void> {
   const stack = await startTestStack({ stream: false, env: { LOG_LEVEL: 'info' } });
   const { tf, backend } = await loadTf(stack.config.trainer.backend);
   const s3 = s3Client(stack.config);
   await publishModel(s3, stack.config.buckets.models, tinyModel(tf, 1));
-  // Request logs are written as in production (info level), to /dev/null.
-  const logger = pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
+  // Request lines are written at info level either way; only where they go differs.
+  const logger =
+    mode === 'logged'
+      ? createLogger('server', { level: 'info' })
+      : pino({ level: 'info' }, pino.destination({ dest: '/dev/null', sync: false }));
   const app = await buildApp({
     config: stack.config,
     tf,
@@ -47,15 +89,16 @@ async function serve(): Promise<void> {
     await app.close();
     s3.destroy();
     await stack.close();
+    logger.flush();
     process.exit(0);
   });
 }
 
-async function load(url: string) {
+async function load(url: string, duration: number) {
   const result = await autocannon({
     url,
     connections: CONNECTIONS,
-    duration: DURATION_S,
+    duration,
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: BODY,
@@ -66,58 +109,155 @@ async function load(url: string) {
   return result;
 }
 
-async function measure(): Promise<void> {
-  const child = fork(new URL(import.meta.url).pathname, ['serve'], {
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+/** The log reader's count of what reached it, once the server's end of the pipe closed. */
+function readerCount(reader: ReturnType<typeof spawn>): Promise<{ lines: number; bytes: number }> {
+  let out = '';
+  reader.stdout?.on('data', (chunk) => {
+    out += chunk;
   });
+  return new Promise((resolve, reject) =>
+    reader.once('exit', (code) => {
+      try {
+        const parsed: unknown = JSON.parse(out);
+        if (
+          code === 0 &&
+          isRecord(parsed) &&
+          typeof parsed.lines === 'number' &&
+          typeof parsed.bytes === 'number'
+        )
+          resolve({ lines: parsed.lines, bytes: parsed.bytes });
+        else reject(new Error(`log reader exited with ${code}: ${out}`));
+      } catch (error) {
+        reject(error);
+      }
+    }),
+  );
+}
+
+interface RunningServer {
+  mode: ServerMode;
+  base: string;
+  backend: string;
+  stop(): Promise<void>;
+  /** Lines the log reader got, once the server stopped (logged mode). */
+  lines?: Promise<{ lines: number; bytes: number }>;
+}
+
+/** Starts one server process; in logged mode its stdout is a pipe to a log reader process. */
+async function startServerProcess(mode: ServerMode): Promise<RunningServer> {
+  const reader =
+    mode === 'logged'
+      ? spawn(process.execPath, [path.join(import.meta.dirname, 'logReader.js')], {
+          stdio: ['pipe', 'pipe', 'inherit'],
+        })
+      : undefined;
+  const lines = reader ? readerCount(reader) : undefined;
+  const child = fork(new URL(import.meta.url).pathname, ['serve', mode], {
+    stdio: ['ignore', reader?.stdin ?? 'ignore', 'inherit', 'ipc'],
+    env: { ...process.env, INFERENCE_LOG: String(mode === 'inference_log') },
+  });
+  // The server holds its own copy of the pipe's write end; the reader sees its end when the server exits.
+  reader?.stdin?.destroy();
   const { port, backend } = await new Promise<{ port: number; backend: string }>((resolve, reject) => {
     child.once('message', (m) => {
       if (isRecord(m) && typeof m.port === 'number' && typeof m.backend === 'string') {
         resolve({ port: m.port, backend: m.backend });
       } else reject(new Error(`unexpected message from the server process: ${JSON.stringify(m)}`));
     });
-    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+    child.once('exit', (code) => reject(new Error(`${mode} server exited with ${code}`)));
   });
-  const base = `http://127.0.0.1:${port}`;
-  // A short warm-up of both routes, then the measured runs, one after the other.
-  await autocannon({
-    url: `${base}/predict`,
-    connections: CONNECTIONS,
-    duration: 1,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-  });
-  await autocannon({
-    url: `${base}/bare`,
-    connections: CONNECTIONS,
-    duration: 1,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-  });
-  const predict = await load(`${base}/predict`);
-  const bare = await load(`${base}/bare`);
-  child.send('stop');
-  await new Promise((resolve) => child.once('exit', resolve));
+  return {
+    mode,
+    base: `http://127.0.0.1:${port}`,
+    backend,
+    lines,
+    stop: async () => {
+      child.send('stop');
+      await new Promise((resolve) => child.once('exit', resolve));
+    },
+  };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+
+const ratio = (a: unknown, b: unknown) =>
+  typeof a === 'number' && typeof b === 'number' ? Math.round((a / b) * 1000) / 1000 : undefined;
+
+async function measure(): Promise<void> {
+  const wanted = process.env.BENCH_SCENARIOS?.split(',').map((id) => id.trim());
+  const scenarios = SCENARIOS.filter((s) => wanted === undefined || wanted.includes(s.id));
+  if (scenarios.length === 0)
+    throw new Error(`BENCH_SCENARIOS names none of ${SCENARIOS.map((s) => s.id).join(', ')}`);
+  // Both servers are up at once (an idle one costs nothing) and the scenarios take turns in
+  // short rounds, so a neighbour's burst on a shared machine falls on all of them alike.
+  const servers = new Map<ServerMode, RunningServer>();
+  for (const mode of MODES)
+    if (scenarios.some((s) => s.server === mode)) servers.set(mode, await startServerProcess(mode));
+  const serverOf = (scenario: Scenario) => servers.get(scenario.server) as RunningServer;
+  const requests = new Map<ServerMode, number>();
+  const count = (mode: ServerMode, n: number) => requests.set(mode, (requests.get(mode) ?? 0) + n);
+  for (const scenario of scenarios)
+    count(scenario.server, (await load(`${serverOf(scenario).base}${scenario.route}`, 1)).requests.total);
+  const rounds = new Map(scenarios.map((s) => [s, [] as { rps: number; p50: number; p99: number }[]]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const scenario of scenarios) {
+      const result = await load(`${serverOf(scenario).base}${scenario.route}`, DURATION_S / ROUNDS);
+      count(scenario.server, result.requests.total);
+      rounds
+        .get(scenario)
+        ?.push({ rps: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 });
+    }
+  }
+  const results: BenchResults = {};
+  for (const [scenario, runs] of rounds) {
+    results[`${scenario.name}_rps${scenario.suffix}`] = Math.round(
+      runs.reduce((n, r) => n + r.rps, 0) / runs.length,
+    );
+    results[`${scenario.name}_p50_ms${scenario.suffix}`] = median(runs.map((r) => r.p50));
+    results[`${scenario.name}_p99_ms${scenario.suffix}`] = median(runs.map((r) => r.p99));
+  }
+  for (const server of servers.values()) {
+    results.backend = server.backend;
+    await server.stop();
+    if (server.lines) {
+      const { lines } = await server.lines;
+      const logged = requests.get(server.mode) ?? 0;
+      // One line per request at least (the server's start-up lines come on top).
+      if (lines < logged) throw new Error(`the log reader got ${lines} lines for ${logged} requests`);
+      results.logged_requests = logged;
+      results.logged_lines = lines;
+    }
+  }
+  const ratios: BenchResults = {};
+  for (const [key, value] of [
+    ['ratio', ratio(results.predict_rps, results.bare_rps)],
+    ['ratio_logged', ratio(results.predict_rps_logged, results.bare_rps_logged)],
+    ['predict_logged_over_quiet', ratio(results.predict_rps_logged, results.predict_rps)],
+    ['inference_log_ratio', ratio(results.predict_rps_inference_log, results.predict_rps)],
+  ] as const)
+    if (value !== undefined) ratios[key] = value;
   report(
     'server',
     {
-      predict_rps: Math.round(predict.requests.average),
-      predict_p50_ms: predict.latency.p50,
-      predict_p99_ms: predict.latency.p99,
-      bare_rps: Math.round(bare.requests.average),
-      bare_p50_ms: bare.latency.p50,
-      bare_p99_ms: bare.latency.p99,
-      ratio: Math.round((predict.requests.average / bare.requests.average) * 1000) / 1000,
+      ...results,
+      ...ratios,
       connections: CONNECTIONS,
       duration_s: DURATION_S,
-      backend,
-      target: 'ratio >= 0.8, predict_p99_ms <= 10',
+      target:
+        'ratio >= 0.8, predict_p99_ms <= 10; ratio_logged >= 0.8, predict_p99_ms_logged <= 10; inference_log_ratio >= 0.9',
     },
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S}s per route`,
+    `autocannon, ${CONNECTIONS} connections, ${DURATION_S}s per scenario in ${ROUNDS} turns (rps: mean of turns, p50/p99: median of turns); logged: production logger, stdout piped to a reader process`,
   );
 }
 
-if (process.argv[2] === 'serve') await serve();
-else await measure();
+if (process.argv[2] === 'serve') {
+  const mode = MODES.find((m) => m === process.argv[3]);
+  if (mode === undefined) throw new Error(`serve takes ${MODES.join(', ')}, got ${process.argv[3]}`);
+  await serve(mode);
+} else await measure();

@@ -1,4 +1,5 @@
-// Trainer benchmark: wall time of a training on the 325 Punk API beers and on 100,000 synthetic
+// Trainer benchmark: one retrain at table size, 100,000 and 1,000,000 rows (bench/trainer/scale.ts);
+// wall time of a training on the 325 Punk API beers and on 100,000 synthetic
 // rows (the beers resampled with ±5% noise on every value, distinct ids), the backend used, and
 // quality by 5-fold cross-validation by recipe group (bench/trainer/crossValidation.ts): the
 // configuration chosen in each fold on an inner split of its training groups, then trained with
@@ -15,6 +16,7 @@ import { seededRandom } from '../trainer/rng.js';
 import { type BenchValue, report } from './report.js';
 import { type Candidate, crossValidateGrouped } from './trainer/crossValidation.js';
 import { qualityReport } from './trainer/quality.js';
+import { scaleResults } from './trainer/scale.js';
 
 const MAX_EPOCHS = Number(process.env.TRAIN_MAX_EPOCHS ?? 300);
 const PATIENCE = Number(process.env.TRAIN_PATIENCE ?? 30);
@@ -91,6 +93,8 @@ const grouped = await crossValidateGrouped(tf, rows, {
   onProgress: (message) => process.stderr.write(`  grouped CV: ${message}\n`),
 });
 const quality = qualityReport(grouped);
+// The retrain at table size (issue 25), each retrain in a child process of its own.
+const scale = await scaleResults();
 const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 /** The quality table with every figure to three decimals. */
 const rounded = (value: object): BenchValue =>
@@ -131,6 +135,7 @@ report(
   'trainer',
   {
     backend,
+    ...scale,
     train_s_325: r(small.seconds),
     train_s_100k: r(big.seconds),
     rows_per_s_100k: Math.round(BIG / big.seconds),

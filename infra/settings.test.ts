@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { CONSUMER_JVM_MIB, CONSUMER_PROCESSOR_MIB, defaultNames, loadSettings } from './settings.js';
+import {
+  CONSUMER_JVM_MIB,
+  CONSUMER_PROCESSOR_MIB,
+  defaultNames,
+  loadSettings,
+  TRAINER_BASE_MIB,
+  TRAINER_ROW_KIB,
+} from './settings.js';
 
 // A trial's context unless a test says otherwise: the defaults have no certificate.
 const settings = (context: Record<string, unknown>) =>
@@ -40,6 +47,17 @@ describe('settings', () => {
     );
     const bigger = settings({ consumerShardsPerTask: perTask, consumerMemoryMiB: 4096 });
     assert.equal(bigger.consumer.shardsPerTask, perTask);
+  });
+
+  it('sizes the trainer by its training-set bound: refuses a task too small for trainMaxRows, accepts a bigger one', () => {
+    assert.equal(settings({}).trainer.maxRows, 100_000);
+    const rows = 500_000;
+    const needed = TRAINER_BASE_MIB + Math.ceil((rows * TRAINER_ROW_KIB) / 1024);
+    assert.throws(
+      () => settings({ trainMaxRows: rows }),
+      new RegExp(`trainMaxRows: 500000 rows need ${needed} MiB per trainer task`),
+    );
+    assert.equal(settings({ trainMaxRows: rows, trainerMemoryMiB: 8192 }).trainer.maxRows, rows);
   });
 
   it('keeps the poll interval at or above 400 ms (Firehose and the consumer share 5 reads a second)', () => {

@@ -118,7 +118,11 @@ const SettingsSchema = Type.Object({
     // hand-over.
     pollIntervalMs: Integer('consumerPollIntervalMs', 500, 400, 60_000),
   }),
-  trainer: Type.Object(FargateSize('trainer', 2048, 4096)),
+  trainer: Type.Object({
+    ...FargateSize('trainer', 2048, 4096),
+    // TRAIN_MAX_ROWS of the trainer task: its memory follows this bound, not the table (trainer/sample.ts).
+    maxRows: Type.Integer({ key: 'trainMaxRows', default: 100_000, minimum: 100, maximum: 10_000_000 }),
+  }),
   // Producer (Lambda on an EventBridge schedule)
   producerIntervalMinutes: Integer('producerIntervalMinutes', 5, 1, 1440),
   producerBeersPerTick: Integer('producerBeersPerTick', 1, 1, 10_000),
@@ -169,6 +173,19 @@ export const CONSUMER_JVM_MIB = 768;
 export const CONSUMER_PROCESSOR_MIB = 288;
 
 /**
+ * What one trainer task holds: Node, tfjs and a streamed table's working set (an allowance), plus
+ * the training set, which trainMaxRows bounds whatever the table holds (the trainer benchmark's
+ * peak RSS of one retrain at the default 100,000 rows on a table of 1,000,000; docs/aws.md
+ * "Trainer capacity"). The settings check that trainerMemoryMiB holds trainMaxRows rows.
+ */
+export const TRAINER_BASE_MIB = 640;
+export const TRAINER_ROW_KIB = 8;
+
+/** The memory a trainer task needs for a training set of `maxRows` rows. */
+export const trainerMemoryNeeded = (maxRows: number) =>
+  TRAINER_BASE_MIB + Math.ceil((maxRows * TRAINER_ROW_KIB) / 1024);
+
+/**
  * The physical names every deployment would otherwise share, derived from the stack name so
  * that two stacks fit in one account and region and a redeploy after `cdk destroy` finds no
  * leftover with the same name. Each may still be set by context.
@@ -201,6 +218,12 @@ function crossChecks(settings: Settings): string[] {
   if (memoryMiB < needed) {
     problems.push(
       `consumerShardsPerTask: ${shardsPerTask} shards need ${needed} MiB per task (${CONSUMER_JVM_MIB} for the daemon, ${CONSUMER_PROCESSOR_MIB} per processor), consumerMemoryMiB is ${memoryMiB}`,
+    );
+  }
+  const trainerNeeds = trainerMemoryNeeded(settings.trainer.maxRows);
+  if (settings.trainer.memoryMiB < trainerNeeds) {
+    problems.push(
+      `trainMaxRows: ${settings.trainer.maxRows} rows need ${trainerNeeds} MiB per trainer task (${TRAINER_BASE_MIB} and ${TRAINER_ROW_KIB} KiB a row), trainerMemoryMiB is ${settings.trainer.memoryMiB}`,
     );
   }
   if (settings.rawFreshnessAlarmSeconds <= settings.firehoseBufferSeconds) {

@@ -127,8 +127,7 @@ describe('buckets and the Glue table', () => {
   });
 
   test('the Glue table declares the CSV as it is: the cleaned columns in order, all strings, projection on dt', () => {
-    const input = glueTables().find((t) => t.TableType !== 'VIRTUAL_VIEW') as Json;
-    assert.equal(input.Name, 'cleaned_beers_csv');
+    const input = glueTable('cleaned_beers_csv');
     const sd = input.StorageDescriptor;
     assert.deepEqual(
       sd.Columns.map((c: Json) => c.Name),
@@ -148,6 +147,39 @@ describe('buckets and the Glue table', () => {
     assert.deepEqual(input.Parameters['storage.location.template'], {
       // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder, not a JS template
       'Fn::Join': ['', ['s3://', { Ref: bucketId('Cleaned') }, '/rows/dt=${dt}/']],
+    });
+  });
+
+  test('the inference log table reads predictions/ as JSON lines, projected on dt', () => {
+    const input = glueTable('predictions');
+    const sd = input.StorageDescriptor;
+    assert.deepEqual(
+      sd.Columns.map((c: Json) => [c.Name, c.Type]),
+      [
+        ['seq', 'bigint'],
+        ['time', 'string'],
+        ['requestid', 'string'],
+        ['version', 'string'],
+        ['inputs', 'struct<abv:double,target_fg:double,target_og:double,ebc:double,srm:double,ph:double>'],
+        ['features', 'struct<abv:double,target_fg:double,target_og:double,ebc:double,srm:double,ph:double>'],
+        ['ibu', 'double'],
+        ['band', 'string'],
+        ['latencyms', 'double'],
+        ['keydigest', 'string'],
+        ['instance', 'string'],
+      ],
+    );
+    assert.deepEqual(sd.Location, {
+      'Fn::Join': ['', ['s3://', { Ref: bucketId('Cleaned') }, '/predictions/']],
+    });
+    assert.equal(sd.SerdeInfo.SerializationLibrary, 'org.openx.data.jsonserde.JsonSerDe');
+    assert.deepEqual(input.PartitionKeys, [{ Name: 'dt', Type: 'string' }]);
+    assert.equal(input.Parameters['projection.enabled'], 'true');
+    assert.equal(input.Parameters['projection.dt.type'], 'date');
+    assert.equal(input.Parameters['projection.dt.format'], 'yyyy-MM-dd');
+    assert.deepEqual(input.Parameters['storage.location.template'], {
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: Athena's placeholder, not a JS template
+      'Fn::Join': ['', ['s3://', { Ref: bucketId('Cleaned') }, '/predictions/dt=${dt}/']],
     });
   });
 
@@ -177,6 +209,12 @@ describe('buckets and the Glue table', () => {
 
 function glueTables(): Json[] {
   return ofType('AWS::Glue::Table').map(([, r]) => r.Properties.TableInput);
+}
+
+function glueTable(name: string): Json {
+  const found = glueTables().find((t) => t.Name === name);
+  assert.ok(found, `no Glue table ${name}`);
+  return found;
 }
 
 describe('services', () => {
@@ -412,7 +450,12 @@ describe('operations', () => {
     assert.ok(!alarms.some((a) => metricsOf(a).some((m) => m.name === 'GetRecords.IteratorAgeMilliseconds')));
     byMetric('ExpiredLeases');
     byMetric('MatchedEvents');
-    assert.equal(alarms.length, 14);
+    // Drift lines for an hour (12 periods of 5 minutes), not one passing check.
+    const drift = byMetric('InputDrift');
+    assert.equal(drift.EvaluationPeriods, 12);
+    assert.equal(drift.Threshold, 1);
+    assert.equal(drift.TreatMissingData, 'notBreaching');
+    assert.equal(alarms.length, 15);
     const [topicId] = ofType('AWS::SNS::Topic')[0] as [string, Json];
     for (const alarm of alarms) assert.deepEqual(alarm.AlarmActions, [{ Ref: topicId }]);
   });
@@ -507,6 +550,7 @@ describe('operations', () => {
       TrainerJobFailures: '{ $.jobFailed IS TRUE }',
       Server5xx: SERVER_5XX_PATTERN.logPatternString,
       ServerDependencyUnavailable: DEPENDENCY_UNAVAILABLE_PATTERN.logPatternString,
+      InputDrift: '{ $.drift IS TRUE }',
     });
     assert.equal(
       SERVER_5XX_PATTERN.logPatternString,
@@ -644,7 +688,7 @@ describe('a first deploy in a new account, and the deploys after it', () => {
   });
 
   test('the CSV serde escapes nothing with a backslash (a name keeps its backslashes)', () => {
-    const input = glueTables().find((t) => t.TableType !== 'VIRTUAL_VIEW') as Json;
+    const input = glueTable('cleaned_beers_csv');
     assert.deepEqual(input.StorageDescriptor.SerdeInfo.Parameters, {
       separatorChar: ',',
       quoteChar: '"',

@@ -1,5 +1,6 @@
 // The cleaned row contract (docs/design.md "Cleaned row"): which fields of a Punk API beer survive,
 // in which order, and what makes a record not a row. Pure functions, no I/O.
+import { scanBeer } from './beerScan.js';
 import { isRecord } from './guards.js';
 
 export const CLEANED_COLUMNS = [
@@ -53,6 +54,9 @@ export function cleanBeer(value: unknown): CleanResult {
 
 /** Decodes one Kinesis record's data (UTF-8 JSON) into a cleaned row or a rejection reason. */
 export function cleanRecordData(data: Uint8Array): CleanResult {
+  // The fast path builds only the nine fields; whatever it leaves, JSON.parse decides exactly.
+  const scanned = scanBeer(data);
+  if (scanned !== undefined) return cleanBeer(scanned);
   let parsed: unknown;
   try {
     parsed = JSON.parse(Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString('utf8'));

@@ -1,6 +1,7 @@
 // The cleaned bucket's key layout (docs/design.md "Cleaned objects", "Dead letters", "Table
-// snapshots"), built and parsed here and nowhere else: the consumer writes rows/ and rejected/
-// objects by these names, the table reader parses them back, the compactor names snapshots.
+// snapshots", "Inference log"), built and parsed here and nowhere else: the consumer writes rows/
+// and rejected/ objects by these names, the table reader parses them back, the compactor names
+// snapshots, the server names its prediction log objects.
 //
 // A rows object is named by where its batch starts, so two holders of a shard starting a batch at
 // the same record aim at the same key and the conditional write lets only one of them create it;
@@ -9,6 +10,7 @@
 
 export const ROWS_PREFIX = 'rows/';
 export const SNAPSHOTS_PREFIX = 'snapshots/';
+export const PREDICTIONS_PREFIX = 'predictions/';
 
 // ---- rows/ and rejected/ ----
 
@@ -82,4 +84,31 @@ export function manifestNumber(key: string): number | undefined {
 export function snapshotNumber(key: string): number | undefined {
   const match = /^snapshots\/(\d{10})\//.exec(key);
   return match ? Number(match[1]) : undefined;
+}
+
+// ---- predictions/ ----
+
+const seq = (n: number) => String(n).padStart(12, '0');
+
+/**
+ * One object of the server's inference log: the rows `first` to `last` (the instance's own row
+ * numbers, from 1, so a gap shows rows dropped) logged by one server process on the UTC date `dt`.
+ */
+export const predictionLogKey = (dt: string, instance: string, first: number, last: number) =>
+  `${PREDICTIONS_PREFIX}dt=${dt}/${instance}/${seq(first)}-${seq(last)}.jsonl`;
+
+const PREDICTION_LOG_KEY = /^predictions\/dt=(\d{4}-\d\d-\d\d)\/([^/]+)\/(\d{12})-(\d{12})\.jsonl$/;
+
+/** What a prediction log key says; undefined for any other key. */
+export function parsePredictionLogKey(
+  key: string,
+): { dt: string; instance: string; first: number; last: number } | undefined {
+  const match = PREDICTION_LOG_KEY.exec(key);
+  if (!match) return undefined;
+  return {
+    dt: match[1] as string,
+    instance: match[2] as string,
+    first: Number(match[3]),
+    last: Number(match[4]),
+  };
 }

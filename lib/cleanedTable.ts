@@ -2,10 +2,18 @@
 // object, the latest arrival winning. Read as the latest snapshot (lib/tableSnapshot.ts) plus only
 // the rows/ objects it does not cover, listed from the snapshot's first listed date partition on;
 // compaction writes the next snapshot. Used by the trainer (which compacts) and the server's /table.
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, type Hash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { DeleteObjectsCommand, type S3Client } from '@aws-sdk/client-s3';
 import type { CleanedRow } from './beer.js';
-import { decodeCleanedCsv, encodeCleanedCsv } from './cleanedCsv.js';
+import {
+  CLEANED_CSV_HEADER,
+  cleanedCsvLine,
+  decodeCleanedCsv,
+  encodeCleanedCsv,
+  parseCsv,
+} from './cleanedCsv.js';
 import {
   manifestKey,
   manifestNumber,
@@ -16,18 +24,22 @@ import {
 } from './cleanedKeys.js';
 import { CorruptObjectError, TransientError } from './errors.js';
 import {
+  getObjectChunks,
   getObjectText,
   getObjectTextIfExists,
   inParallel,
   listObjects,
   type ObjectSummary,
+  putObject,
   putObjectIfAbsent,
 } from './s3.js';
+import { type TableQuality, tableQuality } from './tableQuality.js';
 import {
   type ArrivedRow,
   applyObjects,
   arrivalOf,
   decodeSnapshotCsv,
+  decodeSnapshotFields,
   encodeSnapshotCsv,
   listStartAfter,
   type Manifest,
@@ -35,6 +47,8 @@ import {
   nextCovered,
   nextListFrom,
   type RowsObject,
+  SNAPSHOT_HEADER,
+  snapshotCsvLine,
   snapshotsToDelete,
   uncoveredKeys,
 } from './tableSnapshot.js';
@@ -223,19 +237,57 @@ export async function compactCleanedTable(
   const csv = encodeSnapshotCsv([...loaded.merged.values()].sort((a, b) => a.row.id - b.row.id));
   const table = tableKey(n, randomBytes(4).toString('hex'));
   await putObjectIfAbsent(s3, bucket, table, csv, 'text/csv');
-  const listFrom = nextListFrom(previous, now);
-  const manifest: Manifest = {
-    snapshot: n,
-    previous: previous?.snapshot ?? null,
-    createdAt: now.toISOString(),
+  return commitSnapshot(s3, bucket, {
+    n,
+    previous,
     table,
     tableSha256: sha256(csv),
     rows: loaded.rows.length,
     contentHash: loaded.contentHash,
+    uncovered: loaded.uncovered,
+    lastModified: loaded.lastModified,
+    now,
+    quality: tableQuality(loaded.rows, now),
+  });
+}
+
+/**
+ * Commits snapshot `n`, whose CSV is written: the manifest with a conditional put (of two
+ * compactors of the same number one wins), then deletes the snapshots older than the last
+ * KEEP_SNAPSHOTS.
+ */
+async function commitSnapshot(
+  s3: S3Client,
+  bucket: string,
+  c: {
+    n: number;
+    previous: Manifest | undefined;
+    table: string;
+    tableSha256: string;
+    rows: number;
+    contentHash: string;
+    uncovered: string[];
+    lastModified: Date | undefined;
+    now: Date;
+    /** The table's quality summary; the streamed compaction does not compute it yet. */
+    quality?: TableQuality;
+  },
+): Promise<Compaction> {
+  const { n, previous } = c;
+  const listFrom = nextListFrom(previous, c.now);
+  const manifest: Manifest = {
+    snapshot: n,
+    previous: previous?.snapshot ?? null,
+    createdAt: c.now.toISOString(),
+    table: c.table,
+    tableSha256: c.tableSha256,
+    rows: c.rows,
+    contentHash: c.contentHash,
     listFrom,
-    covered: nextCovered(previous, loaded.uncovered, listFrom),
-    objects: (previous?.objects ?? 0) + loaded.uncovered.length,
-    lastModified: loaded.lastModified?.toISOString() ?? null,
+    covered: nextCovered(previous, c.uncovered, listFrom),
+    objects: (previous?.objects ?? 0) + c.uncovered.length,
+    lastModified: c.lastModified?.toISOString() ?? null,
+    ...(c.quality ? { quality: c.quality } : {}),
   };
   const committed = await putObjectIfAbsent(
     s3,
@@ -291,4 +343,247 @@ export async function loadAndCompact(
         : loaded.lineage,
   };
   return { table, compaction };
+}
+
+/** What a streamed read of the table gives besides the rows themselves. */
+export interface FoldedTable extends Omit<CleanedTable, 'rows'> {
+  /** Rows the table holds. */
+  rows: number;
+  compaction: Compaction;
+}
+
+/** Lines written to the next snapshot at a time: few writes, little held. */
+const WRITE_CHUNK_CHARS = 256 * 1024;
+
+/**
+ * The trainer's read, in memory that does not grow with the table: every row, once, in id order,
+ * handed to `visit` with its arrival, while the snapshot's CSV streams in and the next snapshot
+ * streams out (when rows/ objects landed since it). Only the rows/ objects on top of the snapshot
+ * are held, folded into one map as each is read (latest arrival wins, as applyObjects). The
+ * contentHash, lineage and compaction are those of loadAndCompact on the same objects.
+ */
+export async function foldAndCompact(
+  s3: S3Client,
+  bucket: string,
+  visit: (row: CleanedRow, arrival: string) => void,
+  now = new Date(),
+): Promise<FoldedTable> {
+  for (let attempt = 1; attempt <= SNAPSHOT_REREADS; attempt += 1) {
+    const manifest = await latestManifest(s3, bucket);
+    // null: no snapshot yet; undefined: the snapshot's CSV is gone.
+    const [chunks, listed] = await Promise.all([
+      manifest ? getObjectChunks(s3, bucket, manifest.table) : null,
+      listObjects(s3, bucket, ROWS_PREFIX, listStartAfter(manifest)),
+    ]);
+    if (chunks !== undefined) return foldOnTop(s3, bucket, { manifest, chunks, listed, visit, now });
+    if ((await latestSnapshotNumber(s3, bucket)) === manifest?.snapshot) {
+      throw new CorruptObjectError(
+        `s3://${bucket}/${manifest?.table}`,
+        'missing, though the latest manifest names it',
+      );
+    }
+  }
+  throw rereadsExhausted();
+}
+
+async function foldOnTop(
+  s3: S3Client,
+  bucket: string,
+  read: {
+    manifest: Manifest | undefined;
+    chunks: AsyncIterable<Uint8Array> | null;
+    listed: ObjectSummary[];
+    visit: (row: CleanedRow, arrival: string) => void;
+    now: Date;
+  },
+): Promise<FoldedTable> {
+  const { manifest, listed } = read;
+  const uncovered = new Set(
+    uncoveredKeys(
+      listed.map((o) => o.key),
+      manifest,
+    ),
+  );
+  const objects = listed.filter((o) => uncovered.has(o.key));
+  const updates = [...(await foldObjects(s3, bucket, objects)).values()].sort((a, b) => a.row.id - b.row.id);
+  const uncoveredSorted = [...uncovered].sort();
+  const lastModified = objects.reduce<Date | undefined>(
+    (latest, o) => (!latest || o.lastModified > latest ? o.lastModified : latest),
+    manifest?.lastModified ? new Date(manifest.lastModified) : undefined,
+  );
+
+  // The next snapshot, written as it is produced: a CSV under a name of its own (an abandoned one
+  // is an unreferenced file, as in compactCleanedTable), committed by its manifest below.
+  const n = (manifest?.snapshot ?? 0) + 1;
+  const writing = uncoveredSorted.length > 0;
+  const table = tableKey(n, randomBytes(4).toString('hex'));
+  const out = new PassThrough();
+  const written = writing ? putObject(s3, bucket, table, out, 'text/csv') : Promise.resolve();
+  written.catch(() => {}); // awaited below; a failure while reading is reported first
+  const csvHash = createHash('sha256');
+  const outHash = createHash('sha256');
+  const contentHash = createHash('sha256').update(`${CLEANED_CSV_HEADER}\r\n`);
+  let pending = `${SNAPSHOT_HEADER}\r\n`;
+  let rows = 0;
+  const emit = async (arrived: ArrivedRow) => {
+    rows += 1;
+    contentHash.update(`${cleanedCsvLine(arrived.row)}\r\n`);
+    read.visit(arrived.row, arrived.arrival);
+    if (!writing) return;
+    pending += `${snapshotCsvLine(arrived)}\r\n`;
+    if (pending.length >= WRITE_CHUNK_CHARS) {
+      outHash.update(pending);
+      const full = out.write(pending);
+      pending = '';
+      if (!full) await once(out, 'drain');
+    }
+  };
+
+  const where = `s3://${bucket}/${manifest?.table}`;
+  let next = 0;
+  try {
+    let lastId = 0;
+    const base = read.chunks ? snapshotRows(read.chunks, csvHash, where) : noRows();
+    for await (const arrived of base) {
+      if (arrived.row.id <= lastId) throw new CorruptObjectError(where, `id ${arrived.row.id} out of order`);
+      lastId = arrived.row.id;
+      // Merge in id order; for one id the later arrival wins, the update on a tie (applyObjects).
+      while (next < updates.length && (updates[next] as ArrivedRow).row.id < arrived.row.id)
+        await emit(updates[next++] as ArrivedRow);
+      const update = updates[next];
+      if (update && update.row.id === arrived.row.id) {
+        next += 1;
+        await emit(arrived.arrival > update.arrival ? arrived : update);
+      } else {
+        await emit(arrived);
+      }
+    }
+    while (next < updates.length) await emit(updates[next++] as ArrivedRow);
+    if (manifest && csvHash.digest('hex') !== manifest.tableSha256)
+      throw new CorruptObjectError(where, "SHA-256 differs from its manifest's tableSha256");
+  } catch (error) {
+    out.destroy(error instanceof Error ? error : new Error(String(error)));
+    throw error;
+  }
+  outHash.update(pending);
+  out.end(pending);
+  await written;
+
+  const hash = contentHash.digest('hex');
+  const loadedLineage: TableLineage = {
+    snapshot: manifest?.snapshot ?? null,
+    snapshotObjects: manifest?.objects ?? 0,
+    objectsAfter: uncoveredSorted.length,
+    objectsAfterHash: sha256(uncoveredSorted.map((key) => `${key}\n`).join('')),
+  };
+  const folded = { rows, contentHash: hash, lastModified };
+  if (!writing)
+    return {
+      ...folded,
+      lineage: loadedLineage,
+      compaction: { outcome: 'unchanged', snapshot: manifest?.snapshot ?? null },
+    };
+  const committed = await commitSnapshot(s3, bucket, {
+    n,
+    previous: manifest,
+    table,
+    tableSha256: outHash.digest('hex'),
+    rows,
+    contentHash: hash,
+    uncovered: uncoveredSorted,
+    lastModified,
+    now: read.now,
+  });
+  return {
+    ...folded,
+    compaction: committed,
+    lineage:
+      committed.outcome === 'written'
+        ? {
+            snapshot: committed.snapshot,
+            snapshotObjects: (manifest?.objects ?? 0) + uncoveredSorted.length,
+            objectsAfter: 0,
+            objectsAfterHash: sha256(''),
+          }
+        : loadedLineage,
+  };
+}
+
+/** The rows/ objects, read READ_CONCURRENCY at a time and folded as each arrives: latest arrival wins per id. */
+async function foldObjects(
+  s3: S3Client,
+  bucket: string,
+  objects: ObjectSummary[],
+): Promise<Map<number, ArrivedRow>> {
+  const merged = new Map<number, ArrivedRow>();
+  await inParallel(objects, READ_CONCURRENCY, async ({ key, lastModified }) => {
+    const text = await getObjectText(s3, bucket, key);
+    let rows: CleanedRow[];
+    try {
+      rows = decodeCleanedCsv(text);
+    } catch (error) {
+      throw new CorruptObjectError(`s3://${bucket}/${key}`, (error as Error).message);
+    }
+    const arrival = arrivalOf(key, lastModified);
+    // Later rows of one object win over earlier ones (same arrival); objects are distinct arrivals.
+    for (const row of rows) {
+      const current = merged.get(row.id);
+      if (!current || current.arrival <= arrival) merged.set(row.id, { row, arrival });
+    }
+  });
+  return merged;
+}
+
+/**
+ * A snapshot's rows as its CSV streams in, hashing the bytes into `hash`. Text is parsed up to the
+ * last line end outside quotes (an even count of quotes before it: a quoted field may hold one).
+ */
+async function* snapshotRows(
+  chunks: AsyncIterable<Uint8Array>,
+  hash: Hash,
+  where: string,
+): AsyncGenerator<ArrivedRow> {
+  const decoder = new TextDecoder('utf-8', { fatal: true });
+  let text = '';
+  let line = 0;
+  const records = function* (complete: string): Generator<ArrivedRow> {
+    for (const fields of parseCsv(complete)) {
+      line += 1;
+      try {
+        if (line === 1) {
+          if (fields.join(',') !== SNAPSHOT_HEADER)
+            throw new Error(`header: expected "${SNAPSHOT_HEADER}", got "${fields.join(',')}"`);
+          continue;
+        }
+        yield decodeSnapshotFields(fields, line);
+      } catch (error) {
+        throw new CorruptObjectError(where, (error as Error).message);
+      }
+    }
+  };
+  try {
+    for await (const chunk of chunks) {
+      hash.update(chunk);
+      text += decoder.decode(chunk, { stream: true });
+      const end = text.lastIndexOf('\n');
+      if (end < 0 || quotesIn(text, end) % 2 !== 0) continue;
+      const complete = text.slice(0, end + 1);
+      text = text.slice(end + 1);
+      yield* records(complete);
+    }
+    text += decoder.decode();
+  } catch (error) {
+    if (error instanceof TypeError) throw new CorruptObjectError(where, `not UTF-8 (${error.message})`);
+    throw error;
+  }
+  if (line === 0 && text === '') throw new CorruptObjectError(where, 'empty, without even a header');
+  yield* records(text);
+}
+
+async function* noRows(): AsyncGenerator<ArrivedRow> {}
+
+function quotesIn(text: string, end: number): number {
+  let count = 0;
+  for (let i = text.indexOf('"'); i >= 0 && i < end; i = text.indexOf('"', i + 1)) count += 1;
+  return count;
 }

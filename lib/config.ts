@@ -106,6 +106,18 @@ const ConfigSchema = Type.Object({
     seed: Integer('TRAIN_SEED', 42, 0),
     maxEpochs: Integer('TRAIN_MAX_EPOCHS', 300, 1, 100_000),
     patience: Integer('TRAIN_PATIENCE', 30, 1, 100_000),
+    // The training set's cap (trainer/sample.ts): a larger table gives one row per recipe group,
+    // this many groups at most, recent ones favoured with this half-life. Memory and time per
+    // retrain follow the cap, not the table (docs/design.md "Training set").
+    maxRows: Integer('TRAIN_MAX_ROWS', 100_000, 100, 10_000_000),
+    recencyHalfLifeDays: Type.Number({
+      key: 'TRAIN_RECENCY_HALF_LIFE_DAYS',
+      default: 90,
+      minimum: 1,
+      maximum: 36_500,
+    }),
+    // A new-data retrain starts no sooner than this after the last retrain started (lib/retrainCadence.ts).
+    minIntervalS: Integer('RETRAIN_MIN_INTERVAL_S', 300, 0, 86_400),
     scheduleEvery: Type.Optional(Type.String({ key: 'RETRAIN_SCHEDULE' })),
     backend: Type.Enum(['auto', 'tensorflow', 'wasm', 'cpu'], { key: 'TFJS_BACKEND', default: 'auto' }),
   }),
@@ -138,6 +150,23 @@ const ConfigSchema = Type.Object({
     // 0 trusts none, so a client cannot name its own address.
     trustProxy: Integer('TRUST_PROXY', 0, 0, 10),
     championPollMs: Integer('CHAMPION_POLL_MS', 30_000, 100),
+  }),
+  // The server's inference log (docs/design.md "Inference log") and the drift check over it.
+  inferenceLog: Type.Object({
+    enabled: Type.Boolean({ key: 'INFERENCE_LOG', default: true }),
+    // An object is written once this many rows wait, or once the oldest has waited flushMs.
+    flushRows: Integer('INFERENCE_LOG_FLUSH_ROWS', 5000, 1, 1_000_000),
+    flushMs: Integer('INFERENCE_LOG_FLUSH_MS', 60_000, 50, 3_600_000),
+    // Rows held while S3 cannot take them; past it the oldest are dropped (counted, warned).
+    maxRows: Integer('INFERENCE_LOG_MAX_ROWS', 100_000, 1, 10_000_000),
+    // The most recent rows kept in memory for /predictions/recent and the drift window.
+    windowRows: Integer('INFERENCE_LOG_WINDOW_ROWS', 5000, 1, 1_000_000),
+  }),
+  drift: Type.Object({
+    psiThreshold: Type.Number({ key: 'DRIFT_PSI_THRESHOLD', default: 0.2, minimum: 0.001, maximum: 100 }),
+    // Fewer rows in the window than this are never drift.
+    minRows: Integer('DRIFT_MIN_ROWS', 500, 1),
+    checkMs: Integer('DRIFT_CHECK_MS', 60_000, 50, 86_400_000),
   }),
 });
 

@@ -152,8 +152,8 @@ export function fitPreprocessing(train: readonly TrainingRow[], recipe: 1 | 2 = 
   return base;
 }
 
-/** The inputs with missing values imputed (and, from recipe 2, fixed first). */
-function imputed(row: FeatureInput, p: Preprocessing): Record<Feature, number> {
+/** The inputs with missing values imputed (and, from recipe 2, fixed first): what the model saw. */
+export function imputed(row: FeatureInput, p: Preprocessing): Record<Feature, number> {
   const fixed = p.recipe === 2 ? fixInputs(row) : row;
   const out = {} as Record<Feature, number>;
   for (const feature of FEATURES) {

@@ -7,9 +7,11 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import type * as TF from '@tensorflow/tfjs';
 import { type Static, Type } from 'typebox';
 import { documentReader } from './document.js';
+import { inputReferenceSchema } from './drift.js';
 import { CorruptObjectError } from './errors.js';
 import { preprocessingSchema } from './features.js';
 import { getObjectBytes, getObjectText, getObjectTextIfExists, listObjects, putObject } from './s3.js';
+import { tableQualitySchema } from './tableQuality.js';
 import type { Tf } from './tfjs.js';
 
 export const MODELS_PREFIX = 'models/ibu/';
@@ -57,6 +59,18 @@ export const modelMetadataSchema = Type.Object({
     contentHash: Type.String(),
     /** Rows with an IBU left out of training and scoring (an IBU equal to the OG); from recipe 2. */
     excludedRows: Type.Optional(Type.Number()),
+    /**
+     * What the model was trained on (trainer/sample.ts): the whole table (sampled false) or one row
+     * per recipe group for at most maxRows groups; groups counted in the table, null past maxRows.
+     */
+    trainingSet: Type.Optional(
+      Type.Object({
+        rows: Type.Integer(),
+        maxRows: Type.Integer(),
+        sampled: Type.Boolean(),
+        groups: Type.Union([Type.Integer(), Type.Null()]),
+      }),
+    ),
     /** Lineage (lib/cleanedTable.ts TableLineage): the snapshot and the objects read after it. */
     snapshot: Type.Optional(Type.Union([Type.Integer(), Type.Null()])),
     snapshotObjects: Type.Optional(Type.Integer()),
@@ -65,6 +79,10 @@ export const modelMetadataSchema = Type.Object({
   }),
   features: Type.Array(Type.String()),
   preprocessing: preprocessingSchema,
+  /** The training split's distribution of each input, for drift (lib/drift.ts); absent before it existed. */
+  reference: Type.Optional(inputReferenceSchema),
+  /** The data-quality summary of the table trained on (lib/tableQuality.ts); absent before it existed. */
+  quality: Type.Optional(tableQualitySchema),
   metrics: Type.Object({
     model: metricSetSchema,
     baseline: metricSetSchema,
@@ -88,6 +106,17 @@ export const modelMetadataSchema = Type.Object({
         Type.Null(),
       ]),
       resamples: Type.Number(),
+    }),
+  ),
+  /**
+   * The candidate on its test split, from version 3 of the metadata: its MAE's 95% bootstrap
+   * interval (recipe groups resampled, as the promotion does) and every test row's actual and
+   * predicted IBU, for the operators' page's scatter plot. Older versions have none.
+   */
+  evaluation: Type.Optional(
+    Type.Object({
+      maeCi95: Type.Union([Type.Tuple([Type.Number(), Type.Number()]), Type.Null()]),
+      test: Type.Object({ actual: Type.Array(Type.Number()), predicted: Type.Array(Type.Number()) }),
     }),
   ),
   history: Type.Array(Type.Object({ epoch: Type.Number(), loss: Type.Number(), val_loss: Type.Number() })),
@@ -181,6 +210,8 @@ export interface ModelRegistry {
   lastTrained(): Promise<LastTrained | undefined>;
   /** Every registered version's metadata, oldest first. */
   list(): Promise<ModelMetadata[]>;
+  /** Every registered version's name, oldest first: one LIST, no metadata read. */
+  versions(): Promise<string[]>;
 }
 
 export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
@@ -194,6 +225,11 @@ export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
 
   const metadata = (version: string) =>
     readDocument(registryKeys.file(version, 'metadata.json'), metadataDocument);
+  const versions = async () =>
+    (await listObjects(s3, bucket, registryKeys.prefix))
+      .map((o) => registryKeys.versionOfMetadata(o.key))
+      .filter((v): v is string => v !== undefined)
+      .sort();
 
   return {
     async saveVersion({ model, metadata: meta, plots }) {
@@ -277,13 +313,11 @@ export function modelRegistry(s3: S3Client, bucket: string): ModelRegistry {
     lastTrained: () => readDocument(registryKeys.lastTrained, lastTrainedDocument),
 
     async list() {
-      const versions = (await listObjects(s3, bucket, registryKeys.prefix))
-        .map((o) => registryKeys.versionOfMetadata(o.key))
-        .filter((v): v is string => v !== undefined)
-        .sort();
-      const all = await Promise.all(versions.map(metadata));
+      const all = await Promise.all((await versions()).map(metadata));
       return all.filter((m): m is ModelMetadata => m !== undefined);
     },
+
+    versions,
   };
 }
 

@@ -128,4 +128,6 @@ export interface RetrainJobData {
   rows?: number;
   /** Train even when the table is unchanged since the last trained version (POST /retrain). */
   force?: boolean;
+  /** Why a new-data retrain waits, and until when (lib/retrainCadence.ts); gone once it may run. */
+  deferred?: string;
 }

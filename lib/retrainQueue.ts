@@ -6,6 +6,7 @@ import { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from './redis.js';
+import { deferralNote, newDataDelay } from './retrainCadence.js';
 
 export const RETRAIN_DEDUP_ID = 'retrain:pending';
 /** The job scheduler of RETRAIN_SCHEDULE (the trainer sets it up). */
@@ -43,19 +44,55 @@ export interface Enqueued {
   created: boolean;
 }
 
-export async function enqueueRetrain(queue: RetrainQueue, data: RetrainJobData): Promise<Enqueued> {
+/**
+ * Queues a retrain or joins the one waiting. A new-data retrain given a cadence waits until
+ * `minIntervalMs` after the last retrain started (a delayed job that later batches join). A manual
+ * or forced one that joins a deferred job makes it run at once, forced if asked.
+ */
+export async function enqueueRetrain(
+  queue: RetrainQueue,
+  data: RetrainJobData,
+  cadence?: { minIntervalMs: number; redis: Redis },
+): Promise<Enqueued> {
   const waitingId = await queue.getDeduplicationJobId(RETRAIN_DEDUP_ID);
-  const job = await queue.add('retrain', data, { deduplication: { id: RETRAIN_DEDUP_ID } });
-  const id = job.id ?? waitingId ?? '';
-  // A forced retrain that joins a waiting one forces it (it has not started: the worker releases
-  // the deduplication id before it reads the job's table).
+  let delay = 0;
+  let job: RetrainJobData = data;
+  if (data.reason === 'new-data' && cadence && waitingId == null) {
+    const now = Date.now();
+    const last = await lastRetrainStart(cadence.redis, queue);
+    delay = newDataDelay(now, last, cadence.minIntervalMs);
+    if (delay > 0 && last !== undefined)
+      job = { ...data, deferred: deferralNote(last, cadence.minIntervalMs) };
+  }
+  const added = await queue.add('retrain', job, { deduplication: { id: RETRAIN_DEDUP_ID }, delay });
+  const id = added.id ?? waitingId ?? '';
   const created = waitingId == null || waitingId !== id;
-  if (data.force && !created) {
+  // Joining a waiting one (it has not started: the worker releases the deduplication id before it
+  // reads the job's table): a manual request does not wait for the cadence, a forced one forces it.
+  if (!created && data.reason !== 'new-data') {
     const waiting = await queue.getJob(id);
-    if (waiting && !waiting.data.force) await waiting.updateData({ ...waiting.data, force: true });
+    if (waiting) {
+      if (await waiting.isDelayed()) await waiting.promote();
+      const { deferred: _deferred, ...rest } = waiting.data;
+      if (_deferred !== undefined || (data.force && !rest.force))
+        await waiting.updateData(data.force ? { ...rest, force: true } : rest);
+    }
   }
   return { id, created };
 }
+
+/** When the last retrain started (ms), as the worker recorded it; undefined before the first. */
+export async function lastRetrainStart(redis: Redis, queue: RetrainQueue): Promise<number | undefined> {
+  const value = await redis.get(queue.toKey(LAST_STARTED));
+  return value === null ? undefined : Number(value);
+}
+
+/** Recorded by the worker as a job starts: the cadence counts from here. */
+export async function markRetrainStarted(redis: Redis, queue: RetrainQueue, atMs: number): Promise<void> {
+  await redis.set(queue.toKey(LAST_STARTED), String(atMs));
+}
+
+const LAST_STARTED = 'cadence:last-started';
 
 /** Called by the worker as a job starts, before it reads the table. */
 export async function releaseRetrainDedup(queue: RetrainQueue): Promise<void> {

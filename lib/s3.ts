@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream';
 import {
   CreateBucketCommand,
   GetObjectCommand,
@@ -69,6 +70,35 @@ export async function getObjectText(s3: S3Client, bucket: string, key: string): 
   return Buffer.from(await getObjectBytes(s3, bucket, key)).toString('utf8');
 }
 
+/**
+ * The object's bytes as they arrive, for reading an object too large to hold whole; undefined when
+ * the key does not exist (404 only). A failure while reading is a DependencyError as any other.
+ */
+export async function getObjectChunks(
+  s3: S3Client,
+  bucket: string,
+  key: string,
+): Promise<AsyncIterable<Uint8Array> | undefined> {
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await s3Call('GET', bucket, key, async () => {
+      const response = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
+      if (!response.Body) throw new Error('empty response body');
+      return response.Body.transformToWebStream();
+    });
+  } catch (error) {
+    if (isMissing(error)) return undefined;
+    throw error;
+  }
+  return (async function* () {
+    try {
+      yield* body;
+    } catch (error) {
+      throw new DependencyError('S3', `GET s3://${bucket}/${key}`, error);
+    }
+  })();
+}
+
 /** A missing key: 404 (NoSuchKey from GET, NotFound from HEAD). */
 export const isMissing = (error: unknown) => {
   const code = error instanceof DependencyError ? error.code : (error as { name?: unknown } | null)?.name;
@@ -89,12 +119,15 @@ export async function getObjectTextIfExists(
   }
 }
 
-/** Writes an object; resolves only once S3 has acknowledged it (durable). */
+/**
+ * Writes an object; resolves only once S3 has acknowledged it (durable). A stream body is sent in
+ * parts as it is produced (lib-storage's multipart Upload), never held whole.
+ */
 export async function putObject(
   s3: S3Client,
   bucket: string,
   key: string,
-  body: string | Uint8Array,
+  body: string | Uint8Array | Readable,
   contentType: string,
   metadata?: Record<string, string>,
 ): Promise<void> {

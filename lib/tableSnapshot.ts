@@ -6,9 +6,10 @@
 // not covered and is read on top of the snapshot.
 import { type Static, Type } from 'typebox';
 import { CLEANED_COLUMNS, type CleanedRow } from './beer.js';
-import { csvField, decodeCleanedFields, parseCsv } from './cleanedCsv.js';
+import { cleanedCsvLine, csvField, decodeCleanedFields, parseCsv } from './cleanedCsv.js';
 import { dtOfRowsKey, rowsListStartAfter } from './cleanedKeys.js';
 import { documentReader } from './document.js';
+import { tableQualitySchema } from './tableQuality.js';
 
 /**
  * How far back a compaction keeps listing date partitions: an object can land in a partition this
@@ -38,6 +39,8 @@ export const manifestSchema = Type.Object({
   objects: Type.Integer({ minimum: 0 }),
   /** The newest LastModified of those objects. */
   lastModified: Type.Union([Type.String(), Type.Null()]),
+  /** The table's data-quality summary (lib/tableQuality.ts); absent from snapshots written before it. */
+  quality: Type.Optional(tableQualitySchema),
 });
 export type Manifest = Static<typeof manifestSchema>;
 export const manifestDocument = documentReader(manifestSchema);
@@ -49,6 +52,15 @@ export const manifestDocument = documentReader(manifestSchema);
  */
 export function arrivalOf(key: string, lastModified: Date): string {
   return `${dtOfRowsKey(key) ?? '0000-00-00'} ${lastModified.toISOString()} ${key}`;
+}
+
+/**
+ * When a row arrived, in ms since the epoch: the LastModified inside an arrival string, or its date
+ * partition when that does not parse (NaN for neither).
+ */
+export function arrivalMs(arrival: string): number {
+  const time = Date.parse(arrival.slice(11, 35));
+  return Number.isNaN(time) ? Date.parse(arrival.slice(0, 10)) : time;
 }
 
 export interface ArrivedRow {
@@ -112,15 +124,27 @@ export function snapshotsToDelete(numbers: number[], latest: number): number[] {
   return [...new Set(numbers)].filter((n) => n <= latest - KEEP_SNAPSHOTS).sort((a, b) => a - b);
 }
 
-const SNAPSHOT_HEADER = [...CLEANED_COLUMNS, 'arrival'].join(',');
+export const SNAPSHOT_HEADER = [...CLEANED_COLUMNS, 'arrival'].join(',');
+
+/** One snapshot row's line, without its line end. */
+export const snapshotCsvLine = ({ row, arrival }: ArrivedRow) =>
+  `${cleanedCsvLine(row)},${csvField(arrival)}`;
 
 /** A snapshot's CSV: the cleaned columns (same encoding as rows/ objects) plus each row's arrival. */
 export function encodeSnapshotCsv(rows: Iterable<ArrivedRow>): string {
   const lines = [SNAPSHOT_HEADER];
-  for (const { row, arrival } of rows) {
-    lines.push([...CLEANED_COLUMNS.map((column) => csvField(row[column])), csvField(arrival)].join(','));
-  }
+  for (const arrived of rows) lines.push(snapshotCsvLine(arrived));
   return `${lines.join('\r\n')}\r\n`;
+}
+
+/**
+ * A snapshot's fields (as parseCsv splits a line) as a row and its arrival; `line` (1-based)
+ * names the line in the error of a bad one.
+ */
+export function decodeSnapshotFields(fields: string[], line: number): ArrivedRow {
+  if (fields.length !== CLEANED_COLUMNS.length + 1)
+    throw new Error(`line ${line}: expected ${CLEANED_COLUMNS.length + 1} fields, got ${fields.length}`);
+  return { row: decodeCleanedFields(fields, line), arrival: fields[CLEANED_COLUMNS.length] as string };
 }
 
 export function decodeSnapshotCsv(text: string): Map<number, ArrivedRow> {
@@ -130,15 +154,9 @@ export function decodeSnapshotCsv(text: string): Map<number, ArrivedRow> {
     throw new Error(`header: expected "${SNAPSHOT_HEADER}", got "${header ?? ''}"`);
   const rows = new Map<number, ArrivedRow>();
   for (let line = 1; line < records.length; line += 1) {
-    const fields = records[line] as string[];
-    if (fields.length !== CLEANED_COLUMNS.length + 1) {
-      throw new Error(
-        `line ${line + 1}: expected ${CLEANED_COLUMNS.length + 1} fields, got ${fields.length}`,
-      );
-    }
-    const row = decodeCleanedFields(fields, line + 1);
-    if (rows.has(row.id)) throw new Error(`line ${line + 1}: id ${row.id} twice`);
-    rows.set(row.id, { row, arrival: fields[CLEANED_COLUMNS.length] as string });
+    const arrived = decodeSnapshotFields(records[line] as string[], line + 1);
+    if (rows.has(arrived.row.id)) throw new Error(`line ${line + 1}: id ${arrived.row.id} twice`);
+    rows.set(arrived.row.id, arrived);
   }
   return rows;
 }

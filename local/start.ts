@@ -96,7 +96,7 @@ async function run(): Promise<void> {
       args: ['--enable-source-maps', path.join(dist, 'bin', 'brewstream.js'), ...role.args],
       env,
     })),
-    (line) => process.stdout.write(`${line}\n`),
+    (lines) => process.stdout.write(lines),
   );
   const baseUrl = localBaseUrl(config.server.host, config.server.port);
   logger.info(

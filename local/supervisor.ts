@@ -2,8 +2,8 @@
 // the KCL daemon's processors, go with it), prefixes its output with the role's name, restarts a
 // role that dies with growing backoff, and on stop sends SIGTERM, then SIGKILL after a grace period.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { type Backoff, backoffDelay } from '../lib/retry.js';
+import { lineFramer } from './lineFramer.js';
 
 /** Role restarts: 1 s, 2 s, 4 s... up to 30 s, without jitter, so the log says when it comes back. */
 const ROLE_RESTART: Backoff = { baseMs: 1000, capMs: 30_000, jitter: 'none' };
@@ -23,7 +23,11 @@ export interface Supervisor {
   pids(): number[];
 }
 
-export function supervise(roles: SupervisedRole[], write: (line: string) => void): Supervisor {
+/**
+ * `write` gets whole lines, each ended by a newline and prefixed with its role's name: as bytes
+ * forwarded from a role (one buffer per chunk read, never parsed), or as a string of ours.
+ */
+export function supervise(roles: SupervisedRole[], write: (lines: Buffer | string) => void): Supervisor {
   const width = Math.max(...roles.map((role) => role.name.length));
   const running = new Map<string, ChildProcess>();
   const timers = new Set<NodeJS.Timeout>();
@@ -38,7 +42,15 @@ export function supervise(roles: SupervisedRole[], write: (line: string) => void
     running.set(role.name, child);
     const label = role.name.padEnd(width);
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => write(`${label} | ${line}`));
+      const framer = lineFramer(`${label} | `);
+      stream.on('data', (chunk: Buffer) => {
+        const lines = framer.push(chunk);
+        if (lines) write(lines);
+      });
+      stream.on('end', () => {
+        const rest = framer.end();
+        if (rest) write(rest);
+      });
     }
     const startedAt = Date.now();
     child.on('exit', (code, signal) => {
@@ -47,7 +59,7 @@ export function supervise(roles: SupervisedRole[], write: (line: string) => void
       // A role that ran for a minute is healthy again: start its backoff over.
       const attempt = Date.now() - startedAt > 60_000 ? 0 : restarts + 1;
       const delay = backoffDelay(Math.max(0, attempt - 1), ROLE_RESTART);
-      write(`${label} | exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s`);
+      write(`${label} | exited (${signal ?? `code ${code}`}); restarting in ${delay / 1000}s\n`);
       const timer = setTimeout(() => {
         timers.delete(timer);
         if (!stopping) start(role, attempt);

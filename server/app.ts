@@ -22,19 +22,26 @@ import {
 } from './errors.js';
 import auth from './plugins/auth.js';
 import dashboard, { DASHBOARD_PATH } from './plugins/dashboard.js';
+import driftWatch from './plugins/driftWatch.js';
+import inferenceLog from './plugins/inferenceLog.js';
 import modelHolder from './plugins/modelHolder.js';
+import predictionStats from './plugins/predictionStats.js';
 import rateLimit from './plugins/rateLimit.js';
 import redis from './plugins/redis.js';
 import s3 from './plugins/s3.js';
 import sameOrigin from './plugins/sameOrigin.js';
 import swagger from './plugins/swagger.js';
 import { redactUrl, requestForLog } from './redact.js';
+import drift from './routes/drift.js';
 import health from './routes/health.js';
+import metrics from './routes/metrics.js';
 import models from './routes/models.js';
+import page from './routes/page.js';
 import predict from './routes/predict.js';
 import { beerFeatures, prediction } from './routes/predict.schema.js';
+import predictions from './routes/predictions.js';
 import retrain from './routes/retrain.js';
-import table from './routes/table.js';
+import table, { tableQualityRoute } from './routes/table.js';
 import { secretKeys } from './secretKeys.js';
 
 declare module 'fastify' {
@@ -197,24 +204,29 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     batchWindowMs: options.batchWindowMs,
     batchMaxRows: options.batchMaxRows,
   });
+  await app.register(inferenceLog, { config });
+  await app.register(driftWatch, { config });
 
+  await app.register(predictionStats);
   await app.register(health);
   await app.register(predict, {
     batchMax: config.server.predictBatchMax,
     requireKey: config.server.predictRequiresKey,
   });
   await app.register(models);
+  await app.register(drift);
+  await app.register(predictions);
   await app.register(table, { config });
+  await app.register(tableQualityRoute, { config });
   await app.register(retrain);
-  await app.register(dashboard, {
-    queue: app.retrainQueue,
-    keys,
-    // Unset: a secret of this process alone, so sessions end when it does.
-    session: {
-      secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
-      ttlS: config.server.sessionTtlS,
-    },
-  });
+  await app.register(metrics, { queuePrefix: config.queuePrefix });
+  // Unset: a secret of this process alone, so sessions end when it does.
+  const session = {
+    secret: config.server.sessionSecret ?? randomBytes(32).toString('base64url'),
+    ttlS: config.server.sessionTtlS,
+  };
+  await app.register(dashboard, { queue: app.retrainQueue, keys, session });
+  await app.register(page, { keys, session, batchMax: config.server.predictBatchMax });
   if (options.extraRoutes) await app.register(async (instance) => options.extraRoutes?.(instance));
   app.log.debug({ dashboard: DASHBOARD_PATH }, 'routes registered');
   return app;

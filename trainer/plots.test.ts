@@ -18,14 +18,21 @@ describe('trainingCurveSvg', () => {
 });
 
 describe('predictedVsActualSvg', () => {
-  it('plots a test split of 100,000 rows (300,000 values in all)', () => {
+  it('draws at most 1,000 points a series of a test split of 100,000 rows, spread over all of it', () => {
     const actual = Array.from({ length: 100_000 }, (_, i) => i % 120);
-    const model = actual.map((a, i) => (i === 99 ? 250 : a + 1));
+    const model = actual.map((a, i) => (i === 99_900 ? 250 : a + 1));
     const baseline = actual.map((a) => a - 1); // down to -1
     const svg = predictedVsActualSvg(actual, model, baseline);
-    assert.equal(svg.match(/<circle /g)?.length, 200_000);
-    // Both axes span the lowest value, -1, to the highest, 250.
+    assert.equal(svg.match(/<circle /g)?.length, 2000);
+    assert.match(svg, /1000 of 100000 test rows/);
+    // Both axes span the lowest value, -1, to the highest, 250 (row 99,900, the 999th drawn).
     assert.match(svg, />-1\.00</);
     assert.match(svg, />250</);
+  });
+
+  it('draws every point of a small test split', () => {
+    const svg = predictedVsActualSvg([10, 20, 30], [11, 19, 33], [12, 22, 28]);
+    assert.equal(svg.match(/<circle /g)?.length, 6);
+    assert.match(svg, /\(test split\)/);
   });
 });

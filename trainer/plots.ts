@@ -1,5 +1,5 @@
 // Two pictures for each trained model, as plain SVG: the training curve (loss and validation loss
-// by epoch) and predicted against actual IBU on the test split.
+// by epoch) and predicted against actual IBU on the test split (at most PLOT_MAX_POINTS of its rows).
 
 const W = 640;
 const H = 400;
@@ -64,7 +64,19 @@ ${ticks(lo, hi, y, 'y')}
   );
 }
 
-export function predictedVsActualSvg(actual: number[], model: number[], baseline: number[]): string {
+/** Points drawn per series: more only blot the picture and grow the SVG with the test split. */
+export const PLOT_MAX_POINTS = 1000;
+
+/** At most `max` indices of `n`, evenly spread and always the same for the same n. */
+export function plotted(n: number, max = PLOT_MAX_POINTS): number[] {
+  if (n <= max) return Array.from({ length: n }, (_, i) => i);
+  return Array.from({ length: max }, (_, k) => Math.floor((k * n) / max));
+}
+
+export function predictedVsActualSvg(allActual: number[], allModel: number[], allBaseline: number[]): string {
+  const chosen = plotted(allActual.length);
+  const pick = (values: number[]) => chosen.map((i) => values[i] as number);
+  const [actual, model, baseline] = [pick(allActual), pick(allModel), pick(allBaseline)];
   const all = [...actual, ...model, ...baseline];
   const hi = all.reduce((a, b) => Math.max(a, b), 10);
   const lo = all.reduce((a, b) => Math.min(a, b), 0);
@@ -78,7 +90,9 @@ export function predictedVsActualSvg(actual: number[], model: number[], baseline
       )
       .join('\n');
   return frame(
-    'Predicted vs actual IBU (test split)',
+    allActual.length > actual.length
+      ? `Predicted vs actual IBU (${actual.length} of ${allActual.length} test rows)`
+      : 'Predicted vs actual IBU (test split)',
     'actual IBU',
     'predicted IBU',
     `${ticks(lo, hi, x, 'x')}

@@ -10,7 +10,7 @@
 //    not block a valid candidate.
 // Every decision returns the numbers it used, for the metadata and the job's result. Pure (the
 // bootstrap is seeded), so the rule can change and be tested without S3, Redis or a model.
-import { bootstrapInterval, clustersOf, meanOf } from './bootstrap.js';
+import { bootstrapMeanInterval, clustersOf } from './bootstrap.js';
 
 export interface PromotionInput {
   /** Absolute errors on the test split, row by row; every array below is aligned with it. */
@@ -97,7 +97,7 @@ export function decidePromotion(
   }
   const diff = input.candidate.map((e, i) => e - (champion.errors[i] as number));
   const clusters = input.groups ? clustersOf(input.groups) : diff.map((_, i) => [i]);
-  const ci = bootstrapInterval(clusters, (rows) => meanOf(diff, rows), {
+  const ci = bootstrapMeanInterval(diff, clusters, {
     resamples,
     seed: options.seed ?? 1,
   });

@@ -10,7 +10,7 @@ import type { Config } from '../lib/config.js';
 import { isRetryable, NotEnoughDataError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
-import { type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
+import { markRetrainStarted, type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
 import { failureKind } from './failure.js';
 import { runTraining } from './train.js';
 
@@ -30,6 +30,7 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
     RETRAIN_QUEUE,
     async (job) => {
       await releaseRetrainDedup(ctx.queue);
+      await markRetrainStarted(ctx.publisher, ctx.queue, job.processedOn ?? Date.now());
       logger.info({ jobId: job.id, data: job.data, attempt: job.attemptsMade + 1 }, 'retrain started');
       let lastProgress = 0;
       try {

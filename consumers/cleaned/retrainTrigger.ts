@@ -1,4 +1,5 @@
-// After each flushed batch the cleaned consumer asks for a retrain. Redis being down must never
+// After each flushed batch the cleaned consumer asks for a retrain, which waits out the cadence
+// (lib/retrainCadence.ts) when the last retrain started less than RETRAIN_MIN_INTERVAL_S ago. Redis being down must never
 // slow the stream or hold back a checkpoint: the request is fire-and-forget, rows not yet
 // announced are remembered and announced with the next batch or on a timer.
 import type { Redis } from 'ioredis';
@@ -35,7 +36,7 @@ export function retrainTrigger(
     redis.on('error', () => {}); // reported through failed sends below
     queue = retrainQueue(config, redis);
     queue.on('error', () => {});
-    return queue;
+    return { queue, redis };
   };
 
   const send = async () => {
@@ -43,11 +44,18 @@ export function retrainTrigger(
     sending = true;
     const rows = pending;
     try {
-      const q = queue ?? connect();
+      const { queue: q, redis: connection } = queue && redis ? { queue, redis } : connect();
       const timeout = new Promise<never>((_, reject) =>
         setTimeout(() => reject(new Error('timed out')), timeoutMs).unref(),
       );
-      const job = await Promise.race([enqueueRetrain(q, { reason: 'new-data', rows }), timeout]);
+      const job = await Promise.race([
+        enqueueRetrain(
+          q,
+          { reason: 'new-data', rows },
+          { minIntervalMs: config.trainer.minIntervalS * 1000, redis: connection },
+        ),
+        timeout,
+      ]);
       pending -= rows;
       warned = false;
       logger.debug({ jobId: job.id, rows, created: job.created }, 'retrain requested');

@@ -10,6 +10,7 @@ import { createLogger } from '../../lib/logger.js';
 import { consumerName } from '../application.js';
 import { retrainTrigger } from '../cleaned/retrainTrigger.js';
 import { cleanedSink } from '../cleaned/sink.js';
+import { streamMetrics } from '../metrics/streamMetrics.js';
 import { rawSink } from '../raw/sink.js';
 import { batchingProcessor } from './batchingProcessor.js';
 
@@ -28,25 +29,36 @@ export async function main(args: string[]): Promise<void> {
     maxBytes: config.consumer.batchMaxBytes,
     maxAgeMs: config.consumer.batchMaxAgeMs,
   };
+  // Records, lag, freshness and dead letters for the operators' page (lib/streamMetrics.ts).
+  const metrics = streamMetrics(config, name, logger);
   const processor =
     name === 'cleaned'
       ? batchingProcessor(
-          cleanedSink({
-            s3,
-            bucket: config.buckets.cleaned,
-            maxRecordBytes: config.consumer.maxRecordBytes,
-            logger,
-            trigger: retrainTrigger(config, logger),
-          }),
+          metrics.sink(
+            cleanedSink({
+              s3,
+              bucket: config.buckets.cleaned,
+              maxRecordBytes: config.consumer.maxRecordBytes,
+              logger,
+              trigger: retrainTrigger(config, logger),
+            }),
+            (item) => ('reason' in item ? item.reason : undefined),
+          ),
           { bounds, logger },
         )
-      : batchingProcessor(rawSink({ s3, bucket: config.buckets.raw, streamName: config.streamName }), {
-          bounds,
-          logger,
-        });
-  kcl(processor).run();
+      : batchingProcessor(
+          metrics.sink(
+            rawSink({ s3, bucket: config.buckets.raw, streamName: config.streamName }),
+            () => undefined,
+          ),
+          { bounds, logger },
+        );
+  kcl(metrics.processor(processor)).run();
   // The daemon ends a processor by closing stdin (after shutdownRequested or shardEnded) or by a signal.
-  process.stdin.once('end', () => setTimeout(() => process.exit(0), 100));
+  process.stdin.once('end', () => {
+    void metrics.flush();
+    setTimeout(() => process.exit(0), 100);
+  });
   // A signal to the whole process group (Ctrl-C, a container stop) reaches the processor too, but
   // its daemon drives the shutdown (shutdownRequested: flush and checkpoint, then stdin closes).
   // Only if the daemon never does, exit after a grace period.

@@ -23,6 +23,9 @@
 //   dependencies:        503s the server answered because S3 or Redis was down or refusing it
 //                        ("unavailable"; the log line's err names the dependency and the object)
 //   producer errors:     ticks that failed after their retries
+//   input drift:         the server found the champion's inputs drifting from its training data
+//                        ("drift": true, a warn line per check while it lasts; docs/design.md
+//                        "Drift and data quality")
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
@@ -118,7 +121,8 @@ export type AlarmName =
   | 'trainerFailures'
   | 'server5xx'
   | 'dependencyUnavailable'
-  | 'producerErrors';
+  | 'producerErrors'
+  | 'inputDrift';
 
 export class Monitoring extends Construct {
   readonly topic: sns.Topic;
@@ -196,6 +200,11 @@ export class Monitoring extends Construct {
       'ServerDependencyUnavailable',
       props.logs.server,
       DEPENDENCY_UNAVAILABLE_PATTERN,
+    );
+    const inputDrift = fromLog(
+      'InputDrift',
+      props.logs.server,
+      logs.FilterPattern.booleanValue('$.drift', true),
     );
 
     // KCL's metrics are in the application's namespace, by operation; the worst value counts.
@@ -423,6 +432,15 @@ export class Monitoring extends Construct {
         'The prediction server answered 503 because S3 or Redis was down or refused it (the log line names which, and the object); predictions of a loaded model go on',
       ),
       producerErrors: alarm('ProducerErrors', producerErrors, 1, 'A producer tick failed after its retries'),
+      // Not a page-now fault: the model still answers. An hour of it says the inputs have moved
+      // from what it was trained on (GET /models/champion/drift says which); retrain or look.
+      inputDrift: alarm(
+        'InputDrift',
+        inputDrift,
+        1,
+        "The server's recent inputs have drifted from the champion's training data (PSI over the threshold) for an hour; GET /models/champion/drift names the features",
+        { periods: 12 },
+      ),
     };
 
     const graph = (title: string, metric: cloudwatch.IMetric) =>
@@ -453,6 +471,7 @@ export class Monitoring extends Construct {
             props.loadBalancer.metrics.targetResponseTime({ statistic: 'p99' }),
           ),
           graph('Trainer failures', trainerFailures),
+          graph('Input drift (warn lines)', inputDrift),
         ],
         [
           new cloudwatch.AlarmStatusWidget({

@@ -229,7 +229,8 @@ export class Services extends Construct {
     });
 
     const trainer = role('trainer', settings.trainer, {
-      environment: {},
+      // The task's memory was checked against this bound (infra/settings.ts trainerMemoryNeeded).
+      environment: { TRAIN_MAX_ROWS: String(settings.trainer.maxRows) },
       desiredCount: 1,
       stopTimeoutS: 120,
     });
@@ -271,7 +272,12 @@ export class Services extends Construct {
         startPeriod: Duration.seconds(60),
       },
     });
-    grantBucket(server.task.taskRole, storage.cleaned, { 'rows/': ['read'], 'snapshots/': ['read'] });
+    // predictions/: the inference log, written and never read back by the server (Athena reads it).
+    grantBucket(server.task.taskRole, storage.cleaned, {
+      'rows/': ['read'],
+      'snapshots/': ['read'],
+      'predictions/': ['write'],
+    });
     grantBucket(server.task.taskRole, storage.models, { 'models/': ['read'] });
     grantSecretValue(server.task.taskRole, this.apiKeys);
 

@@ -1,9 +1,11 @@
 // The three buckets of docs/design.md (raw, cleaned, models), a bucket for access logs, and the Glue
-// table and Athena views that make the cleaned prefix queryable (athena.ts has the views' SQL).
+// tables and Athena views that make the cleaned prefix (athena.ts has the views' SQL) and the
+// server's inference log under predictions/ queryable.
 import { type CfnResource, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as glue from 'aws-cdk-lib/aws-glue';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import { Construct } from 'constructs';
+import { FEATURES } from '../../lib/features.js';
 import type { Settings } from '../settings.js';
 import { CSV_COLUMNS, cleanedViews, prestoView } from './athena.js';
 
@@ -14,6 +16,7 @@ export class Storage extends Construct {
   readonly models: s3.Bucket;
   readonly database: glue.Database;
   readonly table: glue.S3Table;
+  readonly predictions: glue.S3Table;
 
   constructor(scope: Construct, id: string, settings: Settings) {
     super(scope, id);
@@ -116,6 +119,45 @@ export class Storage extends Construct {
       'TableInput.StorageDescriptor.SerdeInfo.Parameters',
       { separatorChar: ',', quoteChar: '"', escapeChar: CSV_ESCAPE_CHAR },
     );
+    // The server's inference log (docs/design.md "Inference log"): one JSON object a line. The
+    // OpenX serde matches fields without regard to case (requestId is the column requestid).
+    const inputs = glue.Schema.struct(PREDICTION_INPUTS.map((name) => ({ name, type: glue.Schema.DOUBLE })));
+    this.predictions = new glue.S3Table(this, 'PredictionsTable', {
+      database: this.database,
+      tableName: PREDICTIONS_TABLE,
+      description:
+        'brewstream inference log: one row per prediction row, as the server wrote it (docs/design.md "Inference log")',
+      storage: glue.S3TableStorage.fromBucket(this.cleaned),
+      s3Prefix: 'predictions/',
+      columns: [
+        { name: 'seq', type: glue.Schema.BIG_INT },
+        { name: 'time', type: glue.Schema.STRING },
+        { name: 'requestid', type: glue.Schema.STRING },
+        { name: 'version', type: glue.Schema.STRING },
+        { name: 'inputs', type: inputs },
+        { name: 'features', type: inputs },
+        { name: 'ibu', type: glue.Schema.DOUBLE },
+        { name: 'band', type: glue.Schema.STRING },
+        { name: 'latencyms', type: glue.Schema.DOUBLE },
+        { name: 'keydigest', type: glue.Schema.STRING },
+        { name: 'instance', type: glue.Schema.STRING },
+      ],
+      partitionKeys: [{ name: 'dt', type: glue.Schema.STRING }],
+      dataFormat: glue.DataFormat.JSON,
+      partitionProjection: {
+        dt: glue.PartitionProjectionConfiguration.date({
+          min: '2024-01-01',
+          max: 'NOW',
+          format: 'yyyy-MM-dd',
+          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
+        }),
+      },
+      parameters: {
+        'storage.location.template': `s3://${this.cleaned.bucketName}/predictions/dt=\${dt}/`,
+        classification: 'json',
+      },
+      hasEncryptedData: false,
+    });
     for (const [id, view] of [
       ['HistoryView', views.history],
       ['LatestView', views.latest],
@@ -129,6 +171,12 @@ export class Storage extends Construct {
     }
   }
 }
+
+/** The inference log's Glue table, in the stack's database. */
+export const PREDICTIONS_TABLE = 'predictions';
+
+/** The inputs (and imputed features) of a logged prediction: lib/features.ts FEATURES. */
+const PREDICTION_INPUTS = FEATURES;
 
 /** OpenCSVSerde's escape character: U+E000, the first private-use code point (see above). */
 export const CSV_ESCAPE_CHAR = '\uE000';

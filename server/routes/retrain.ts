@@ -1,5 +1,6 @@
 // POST /retrain queues a `manual` retrain (or joins the one already waiting); GET /retrain/:id
-// reports a job's state and progress. Only a retrain job's id is looked up: the queue's prefix in
+// reports a job's state and progress, and why a deferred new-data retrain waits (lib/retrainCadence.ts)
+// or why a finished one was skipped (its return value). Only a retrain job's id is looked up: the queue's prefix in
 // Redis also holds its own bookkeeping (`meta`, `events`, ...), which is nobody's job.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
@@ -79,6 +80,17 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
             attemptsMade: Type.Optional(Type.Integer()),
             failedReason: Type.Optional(nullable(Type.String())),
             returnValue: Type.Optional(Type.Unknown()),
+            deferred: Type.Optional(
+              nullable(
+                Type.String({
+                  description:
+                    'why a new-data retrain waits (RETRAIN_MIN_INTERVAL_S after the last start) and until when',
+                }),
+              ),
+            ),
+            runsAt: Type.Optional(
+              nullable(Type.String({ description: 'when a deferred (delayed) retrain runs' })),
+            ),
             createdAt: Type.Optional(nullable(Type.String())),
             finishedAt: Type.Optional(nullable(Type.String())),
           }),
@@ -101,15 +113,18 @@ const retrain: FastifyPluginAsyncTypebox = async (app) => {
       const job = await read(() => app.retrainQueue.getJob(id));
       if (!job) throw missing;
       const iso = (ms: number | undefined) => (ms ? new Date(ms).toISOString() : null);
+      const state = await read(() => job.getState());
       return {
         id,
-        state: await read(() => job.getState()),
+        state,
         reason: job.data.reason,
         force: job.data.force === true,
         progress: job.progress,
         attemptsMade: job.attemptsMade,
         failedReason: job.failedReason ?? null,
         returnValue: job.returnvalue ?? null,
+        deferred: state === 'delayed' ? (job.data.deferred ?? null) : null,
+        runsAt: state === 'delayed' ? iso(job.timestamp + job.delay) : null,
         createdAt: iso(job.timestamp),
         finishedAt: iso(job.finishedOn),
       };

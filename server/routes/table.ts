@@ -1,8 +1,9 @@
 // GET /table: a page of the cleaned table, with the row count and the time of the last write.
+// GET /table/quality: the latest snapshot's data-quality summary (lib/tableQuality.ts).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { CLEANED_COLUMNS, NUMERIC_COLUMNS } from '../../lib/beer.js';
-import { type CleanedTable, loadCleanedTable } from '../../lib/cleanedTable.js';
+import { type CleanedTable, latestManifest, loadCleanedTable } from '../../lib/cleanedTable.js';
 import type { Config } from '../../lib/config.js';
 import { errorRef } from '../errors.js';
 import { nullable } from '../schema.js';
@@ -76,6 +77,40 @@ const table: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { confi
         columns: [...CLEANED_COLUMNS],
         rows: rows.slice(offset, offset + limit),
       };
+    },
+  );
+};
+
+export const qualityResponse = Type.Object({
+  snapshot: nullable(Type.String()),
+  computedAt: nullable(Type.String({ format: 'date-time' })),
+  rows: Type.Integer({ minimum: 0 }),
+  columns: Type.Array(
+    Type.Object({ column: Type.String(), nulls: Type.Integer(), outOfRange: Type.Integer() }),
+  ),
+  excluded: Type.Array(Type.Object({ reason: Type.String(), rows: Type.Integer() })),
+});
+
+export const tableQualityRoute: FastifyPluginAsyncTypebox<{ config: Config }> = async (app, { config }) => {
+  app.get(
+    '/table/quality',
+    {
+      schema: {
+        tags: ['data'],
+        summary:
+          "The latest table snapshot's data-quality summary: rows, nulls and out-of-range values per column, rows excluded from training",
+        response: { 200: qualityResponse, 502: errorRef, 503: errorRef },
+      },
+    },
+    async () => {
+      const manifest = await latestManifest(app.s3, config.buckets.cleaned);
+      if (!manifest) return { snapshot: null, computedAt: null, rows: 0, columns: [], excluded: [] };
+      const snapshot = String(manifest.snapshot);
+      // A snapshot written before summaries existed: its row count, nothing more.
+      if (!manifest.quality)
+        return { snapshot, computedAt: null, rows: manifest.rows, columns: [], excluded: [] };
+      const { computedAt, rows, columns, excluded } = manifest.quality;
+      return { snapshot, computedAt, rows, columns, excluded };
     },
   );
 };

@@ -12,6 +12,7 @@ import { deadLetterKey, legacyRowsKey, manifestKey, rowsKey, snapshotPrefix } fr
 import { registryKeys } from '../../lib/modelRegistry.js';
 import { MODEL_PROMOTED_CHANNEL, RETRAIN_QUEUE } from '../../lib/redis.js';
 import { RETRAIN_DEDUP_ID, RETRAIN_SCHEDULER_ID } from '../../lib/retrainQueue.js';
+import { streamMetricsKeys } from '../../lib/streamMetrics.js';
 import { checkpointKey, SHARD_END } from '../../local/kcl-daemon/checkpointStore.js';
 import { leaseKey } from '../../local/kcl-daemon/lease.js';
 import { NAMESPACE_FILE, namespaceDefaults } from '../../local/namespace.js';
@@ -43,6 +44,13 @@ describe('docs/design.md names every contract the code defines', () => {
     documented(RETRAIN_DEDUP_ID);
     documented(RETRAIN_SCHEDULER_ID);
     documented(`channel \`${MODEL_PROMOTED_CHANNEL}\``);
+  });
+
+  test("the consumers' stream metrics in Redis", () => {
+    const keys = streamMetricsKeys('<prefix>');
+    documented(keys.shards('<consumer>'));
+    documented(keys.shard('<consumer>', '<shardId>'));
+    documented(keys.deadLetterField('<reason>'));
   });
 
   test('local daemon keys in Redis', () => {

@@ -27,7 +27,7 @@ interface Version {
   version: string;
   promoted: boolean;
   reason: string;
-  dataset: { rows: number };
+  rows: number;
 }
 interface Registry {
   champion: string | null;
@@ -114,7 +114,8 @@ describe('the pipeline end to end under npm start', () => {
 
     const first = await registry();
     assert.ok(first.models.length >= 1);
-    assert.equal(first.models[0]?.promoted, true, 'the first model beats the baseline');
+    // Newest first: the oldest version, the first model, is the last.
+    assert.equal(first.models.at(-1)?.promoted, true, 'the first model beats the baseline');
     assert.equal(answer.model, first.serving);
     assert.equal(first.serving, first.champion);
   });
@@ -151,9 +152,9 @@ describe('the pipeline end to end under npm start', () => {
     // the last reads all of them. Every one records its decision with the reason.
     const retrains = await waitFor(
       (seen) =>
-        `a retrain on all ${SECOND_BATCH} new beers (${seen.map((m) => m.dataset.rows).join(', ')} rows):\n${stack.lines.slice(-20).join('\n')}`,
-      async () => (await registry()).models.filter((model) => model.dataset.rows > rowsBefore),
-      (seen) => seen.some((model) => model.dataset.rows === rowsBefore + SECOND_BATCH),
+        `a retrain on all ${SECOND_BATCH} new beers (${seen.map((m) => m.rows).join(', ')} rows):\n${stack.lines.slice(-20).join('\n')}`,
+      async () => (await registry()).models.filter((model) => model.rows > rowsBefore),
+      (seen) => seen.some((model) => model.rows === rowsBefore + SECOND_BATCH),
       300_000,
       1000,
     );
@@ -163,7 +164,7 @@ describe('the pipeline end to end under npm start', () => {
     }
     const after = await registry();
     assert.ok(after.models.length >= 2);
-    const promoted = retrains.filter((model) => model.promoted).at(-1);
+    const promoted = retrains.find((model) => model.promoted); // newest first
     if (promoted) {
       await until(
         'the server to swap to the promoted version',

@@ -215,6 +215,8 @@ describe('server', () => {
     const list = await get('/models');
     assert.equal(list.status, 200);
     assert.equal(list.body.champion, versions.v1);
+    assert.equal(list.body.total, 1);
+    assert.equal(list.body.next, null);
     assert.deepEqual(
       (list.body.models as Array<{ version: string }>).map((m) => m.version),
       [versions.v1],

@@ -178,6 +178,8 @@ export async function startDrillStack(options: { env?: Record<string, string> } 
     QUEUE_PREFIX: `drill-${id}`,
     KCL_APPLICATION_NAME: `drill-${id}`,
     LOG_LEVEL: process.env.DRILL_LOG ? 'info' : 'warn',
+    // New data retrains at once here, as these drills expect; the cadence has its own test.
+    RETRAIN_MIN_INTERVAL_S: '0',
     ...options.env,
   };
   Object.assign(process.env, env); // the SDK in this process reads endpoints and credentials from here

@@ -83,6 +83,8 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     PRODUCER_INTERVAL_S: '3600',
     LOG_LEVEL: 'info',
+    // New data retrains at once here, as these tests expect; the cadence has its own test.
+    RETRAIN_MIN_INTERVAL_S: '0',
     ...options.env,
   });
 

@@ -46,6 +46,8 @@ export async function startTestStack(options: TestStackOptions = {}): Promise<Te
     QUEUE_PREFIX: `test-${id}`,
     KCL_APPLICATION_NAME: `test-${id}`,
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+    // New data retrains at once here, as these tests expect; the cadence has its own test.
+    RETRAIN_MIN_INTERVAL_S: '0',
     ...options.env,
   };
   // The SDK reads endpoints and credentials from the process environment.

@@ -159,6 +159,23 @@ describe('trainer', () => {
     assert.equal(numbers.testRows, meta.dataset.testRows);
     assert.deepEqual(result.promotion, numbers);
     assert.ok(meta.history.length > 0 && 'val_loss' in (meta.history[0] as object));
+    // The test split as the operators' page plots it: one point per test row, and an interval
+    // around the MAE those points give (computed here from the points, not read from the metadata).
+    const evaluation = meta.evaluation;
+    assert.ok(evaluation);
+    assert.equal(evaluation.test.actual.length, meta.dataset.testRows);
+    assert.equal(evaluation.test.predicted.length, meta.dataset.testRows);
+    const pointsMae =
+      evaluation.test.actual.reduce(
+        (sum, a, i) => sum + Math.abs(a - (evaluation.test.predicted[i] as number)),
+        0,
+      ) / meta.dataset.testRows;
+    assert.ok(Math.abs(pointsMae - (meta.metrics.model.mae as number)) < 0.01, `${pointsMae}`);
+    assert.ok(evaluation.maeCi95, 'an interval');
+    assert.ok(
+      evaluation.maeCi95[0] <= pointsMae && pointsMae <= evaluation.maeCi95[1],
+      `${evaluation.maeCi95}`,
+    );
     assert.ok(['wasm', 'cpu', 'tensorflow'].includes(meta.backend));
     const files = (await listObjects(s3, bucket, `models/ibu/${result.version}/`)).map((o) =>
       o.key.split('/').pop(),

@@ -1,0 +1,146 @@
+// The inference log's pure parts (docs/design.md "Inference log"): the bounded buffer of rows
+// waiting for S3, the decision of when to write, the objects a batch of rows becomes, and the
+// window of recent rows kept in memory. The plugin (plugins/inferenceLog.ts) does the I/O.
+import { predictionLogKey } from '../lib/cleanedKeys.js';
+
+/** One logged prediction row: a row of a single or batch request. */
+export interface LogRow {
+  /** The instance's row number, from 1 (a gap in an object's range is rows dropped). */
+  seq: number;
+  time: string;
+  requestId: string;
+  version: string;
+  /** The inputs as the request sent them. */
+  inputs: Readonly<Record<string, number | null>>;
+  /** The inputs the model saw: the data fixes applied and missing values imputed. */
+  features: Readonly<Record<string, number>> | null;
+  ibu: number;
+  band: string;
+  latencyMs: number;
+  /** The first 12 hex digits of the SHA-256 of the request's valid API key; never the key. */
+  keyDigest: string | null;
+}
+
+/**
+ * Rows waiting to be written, at most `maxRows`: past that the oldest go first (a log that cannot
+ * be written must never hold unbounded memory, nor fail a prediction), counted in `dropped`.
+ */
+export class BoundedBuffer<T> {
+  private rows: T[] = [];
+  dropped = 0;
+
+  constructor(private readonly maxRows: number) {}
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  get oldest(): T | undefined {
+    return this.rows[0];
+  }
+
+  /** Adds rows at the end; returns how many old ones this dropped. */
+  push(...rows: T[]): number {
+    this.rows.push(...rows);
+    return this.trim();
+  }
+
+  /** Takes up to `n` of the oldest rows. */
+  take(n: number): T[] {
+    return this.rows.splice(0, n);
+  }
+
+  /** Puts rows that could not be written back in front; returns how many old ones this dropped. */
+  giveBack(rows: T[]): number {
+    this.rows = rows.concat(this.rows);
+    return this.trim();
+  }
+
+  private trim(): number {
+    const over = this.rows.length - this.maxRows;
+    if (over <= 0) return 0;
+    this.rows.splice(0, over);
+    this.dropped += over;
+    return over;
+  }
+}
+
+export interface FlushState {
+  rows: number;
+  /** When the oldest waiting row was logged (ms); undefined with none. */
+  oldestAtMs: number | undefined;
+  /** No write before this (ms), after a failed one. */
+  retryAtMs: number;
+}
+
+/** Whether to write now: enough rows, or rows old enough, and no failed write just before. */
+export function flushDue(
+  state: FlushState,
+  nowMs: number,
+  options: { flushRows: number; flushMs: number },
+): boolean {
+  if (state.rows === 0 || nowMs < state.retryAtMs) return false;
+  if (state.rows >= options.flushRows) return true;
+  return state.oldestAtMs !== undefined && nowMs - state.oldestAtMs >= options.flushMs;
+}
+
+export interface LogObject {
+  key: string;
+  body: string;
+  rows: LogRow[];
+}
+
+/**
+ * The objects a batch of rows (in logging order) becomes: one per UTC date of the rows' times,
+ * named by its first and last row numbers; newline-delimited JSON, one row a line.
+ */
+export function logObjects(rows: readonly LogRow[], instance: string): LogObject[] {
+  const byDate = new Map<string, LogRow[]>();
+  for (const row of rows) {
+    const dt = row.time.slice(0, 10);
+    const list = byDate.get(dt);
+    if (list) list.push(row);
+    else byDate.set(dt, [row]);
+  }
+  return [...byDate].map(([dt, list]) => ({
+    key: predictionLogKey(dt, instance, (list[0] as LogRow).seq, (list[list.length - 1] as LogRow).seq),
+    body: list.map((row) => `${JSON.stringify({ ...row, instance })}\n`).join(''),
+    rows: list,
+  }));
+}
+
+/** The last `capacity` items, oldest first; a ring, so adding is O(1) whatever the capacity. */
+export class RecentWindow<T> {
+  private readonly items: (T | undefined)[];
+  private next = 0;
+  private count = 0;
+
+  constructor(private readonly capacity: number) {
+    this.items = new Array<T | undefined>(capacity);
+  }
+
+  add(item: T): void {
+    this.items[this.next] = item;
+    this.next = (this.next + 1) % this.capacity;
+    if (this.count < this.capacity) this.count += 1;
+  }
+
+  get size(): number {
+    return this.count;
+  }
+
+  /** Everything held, oldest first. */
+  all(): T[] {
+    const start = (this.next - this.count + this.capacity) % this.capacity;
+    return Array.from({ length: this.count }, (_, i) => this.items[(start + i) % this.capacity] as T);
+  }
+
+  /** Up to `n` of the newest, newest first. */
+  newest(n: number): T[] {
+    const k = Math.min(n, this.count);
+    return Array.from(
+      { length: k },
+      (_, i) => this.items[(this.next - 1 - i + this.capacity * 2) % this.capacity] as T,
+    );
+  }
+}
