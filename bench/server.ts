@@ -6,8 +6,10 @@
 // itself costs), `logged` is production's logging (lib/logger.ts, to stdout) with stdout piped to
 // a reader process, as a container's log driver reads it; every request's line must reach it.
 // The inference log (server/plugins/inferenceLog.ts) is off in both; a third server,
-// `inference_log`, is the quiet one with it on (its defaults, into the S3 stand-in).
+// `inference_log`, is the quiet one with it on (its defaults, into an S3 stand-in of its own process).
 import { fork, spawn } from 'node:child_process';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import { pino } from 'pino';
@@ -56,8 +58,34 @@ const SCENARIOS: Scenario[] = [
   },
 ];
 
+/**
+ * An S3 stand-in in a process of its own, as S3 is another machine: the inference log's writes
+ * then cost the server what they cost it in production (serialising and sending), not also
+ * the stand-in's work of receiving and storing them on the server's own event loop.
+ */
+async function s3StandInProcess(): Promise<{ endpoint: string; stop(): void }> {
+  const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-s3-'));
+  const child = spawn(
+    process.execPath,
+    [path.join(import.meta.dirname, '..', 'test', 'support', 'standInProcess.js'), 's3', '0', dataDir],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      const ready = /ready (\d+)/.exec(chunk.toString());
+      if (ready) resolve(Number(ready[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`the S3 stand-in exited with ${code}`)));
+  });
+  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+}
+
 async function serve(mode: ServerMode): Promise<void> {
-  const stack = await startTestStack({ stream: false, env: { LOG_LEVEL: 'info' } });
+  const remoteS3 = mode === 'inference_log' ? await s3StandInProcess() : undefined;
+  const stack = await startTestStack({
+    stream: false,
+    env: { LOG_LEVEL: 'info', ...(remoteS3 ? { AWS_ENDPOINT_URL_S3: remoteS3.endpoint } : {}) },
+  });
   const { tf, backend } = await loadTf(stack.config.trainer.backend);
   const s3 = s3Client(stack.config);
   await publishModel(s3, stack.config.buckets.models, tinyModel(tf, 1));
@@ -89,6 +117,7 @@ async function serve(mode: ServerMode): Promise<void> {
     await app.close();
     s3.destroy();
     await stack.close();
+    remoteS3?.stop();
     logger.flush();
     process.exit(0);
   });
