@@ -9,6 +9,16 @@ import { FEATURES } from '../../lib/features.js';
 import type { Settings } from '../settings.js';
 import { CSV_COLUMNS, cleanedViews, prestoView } from './athena.js';
 
+/** `dt=YYYY-MM-DD` partitions: new dates appear every day; projection spares a crawler or MSCK REPAIR. */
+const DAILY_PARTITIONS = {
+  dt: glue.PartitionProjectionConfiguration.date({
+    min: '2024-01-01',
+    max: 'NOW',
+    format: 'yyyy-MM-dd',
+    step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
+  }),
+};
+
 export class Storage extends Construct {
   readonly accessLogs: s3.Bucket;
   readonly raw: s3.Bucket;
@@ -92,15 +102,7 @@ export class Storage extends Construct {
         outputFormat: glue.OutputFormat.HIVE_IGNORE_KEY_TEXT,
         serializationLibrary: glue.SerializationLibrary.OPEN_CSV,
       }),
-      // New dates appear every day; projection spares a crawler or MSCK REPAIR.
-      partitionProjection: {
-        dt: glue.PartitionProjectionConfiguration.date({
-          min: '2024-01-01',
-          max: 'NOW',
-          format: 'yyyy-MM-dd',
-          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
-        }),
-      },
+      partitionProjection: DAILY_PARTITIONS,
       parameters: {
         'storage.location.template': `s3://${this.cleaned.bucketName}/rows/dt=\${dt}/`,
         // Every object starts with the header line (docs/design.md "Cleaned row").
@@ -144,14 +146,7 @@ export class Storage extends Construct {
       ],
       partitionKeys: [{ name: 'dt', type: glue.Schema.STRING }],
       dataFormat: glue.DataFormat.JSON,
-      partitionProjection: {
-        dt: glue.PartitionProjectionConfiguration.date({
-          min: '2024-01-01',
-          max: 'NOW',
-          format: 'yyyy-MM-dd',
-          step: { interval: 1, intervalUnit: glue.DateIntervalUnit.DAYS },
-        }),
-      },
+      partitionProjection: DAILY_PARTITIONS,
       parameters: {
         'storage.location.template': `s3://${this.cleaned.bucketName}/predictions/dt=\${dt}/`,
         classification: 'json',

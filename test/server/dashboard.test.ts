@@ -4,24 +4,21 @@
 // worker complete it; use Swagger UI at /docs; and see that neither page can be framed. Any CSP
 // violation the browser reports fails the test.
 import assert from 'node:assert/strict';
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { UnrecoverableError, Worker } from 'bullmq';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { createBlockingRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
 import { releaseRetrainDedup } from '../../lib/retrainQueue.js';
+import { launchChromium, noChromium } from '../support/browser.js';
 import { startServer, type TestServer } from '../support/server.js';
 import { sleep, until, waitFor } from '../support/wait.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const KEY = 'dashboard-key-42';
 const SCREENSHOT = path.join(os.tmpdir(), 'brewstream-dashboard.png');
-const skip = existsSync(CHROMIUM)
-  ? false
-  : `${CHROMIUM} is not installed (scripts/ensure-chromium.sh installs it)`;
+const skip = noChromium;
 
 let server: TestServer;
 let worker: Worker<RetrainJobData> | undefined;
@@ -65,20 +62,7 @@ async function inBrowser(
   use: (page: Page, context: BrowserContext, csp: string[]) => Promise<void>,
 ): Promise<void> {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchChromium(userDataDir);
   const page = await context.newPage();
   const csp: string[] = [];
   page.on('console', (message) => {

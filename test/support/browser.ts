@@ -23,6 +23,25 @@ export const ARTIFACTS = path.resolve(
   'test-results',
 );
 
+/** Headless Chromium on a fresh profile folder, quiet: no network of its own, no updates, no sync. */
+export function launchChromium(userDataDir: string, viewport?: { width: number; height: number }) {
+  return chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    ...(viewport ? { viewport } : {}),
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+}
+
 export interface Watched {
   page: Page;
   context: BrowserContext;
@@ -37,21 +56,7 @@ export interface Watched {
 
 export async function inBrowser(base: string, use: (watched: Watched) => Promise<void>): Promise<void> {
   const userDataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-chromium-'));
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
+  const context = await launchChromium(userDataDir, { width: 1400, height: 900 });
   const page = context.pages()[0] ?? (await context.newPage());
   const errors: string[] = [];
   const foreign: string[] = [];
