@@ -11,7 +11,6 @@ import { fork, spawn } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import autocannon from 'autocannon';
 import { pino } from 'pino';
 import { s3Client } from '../lib/aws.js';
 import { isRecord } from '../lib/guards.js';
@@ -20,13 +19,12 @@ import { loadTf } from '../lib/tfjs.js';
 import { buildApp } from '../server/app.js';
 import { publishModel, tinyModel } from '../test/server/models.js';
 import { startTestStack } from '../test/support/stack.js';
+import { CONNECTIONS, postLoad } from './predictLoad.js';
 import { type BenchResults, report } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONNECTIONS = 50;
 /** The measured time of each scenario is split into this many turns, taken in rotation. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
-const BODY = JSON.stringify({ abv: 4.5, target_fg: 1010, target_og: 1044, ebc: 20, srm: 10, ph: 4.4 });
 
 type ServerMode = 'quiet' | 'logged' | 'inference_log';
 const MODES: ServerMode[] = ['quiet', 'logged', 'inference_log'];
@@ -123,21 +121,6 @@ async function serve(mode: ServerMode): Promise<void> {
   });
 }
 
-async function load(url: string, duration: number) {
-  const result = await autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-  });
-  if (result.errors + result.non2xx + result.timeouts > 0) {
-    throw new Error(`${url}: ${result.errors} errors, ${result.non2xx} non-2xx, ${result.timeouts} timeouts`);
-  }
-  return result;
-}
-
 /** The log reader's count of what reached it, once the server's end of the pipe closed. */
 function readerCount(reader: ReturnType<typeof spawn>): Promise<{ lines: number; bytes: number }> {
   let out = '';
@@ -232,11 +215,11 @@ async function measure(): Promise<void> {
   const requests = new Map<ServerMode, number>();
   const count = (mode: ServerMode, n: number) => requests.set(mode, (requests.get(mode) ?? 0) + n);
   for (const scenario of scenarios)
-    count(scenario.server, (await load(`${serverOf(scenario).base}${scenario.route}`, 1)).requests.total);
+    count(scenario.server, (await postLoad(`${serverOf(scenario).base}${scenario.route}`, 1)).requests.total);
   const rounds = new Map(scenarios.map((s) => [s, [] as { rps: number; p50: number; p99: number }[]]));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of scenarios) {
-      const result = await load(`${serverOf(scenario).base}${scenario.route}`, DURATION_S / ROUNDS);
+      const result = await postLoad(`${serverOf(scenario).base}${scenario.route}`, DURATION_S / ROUNDS);
       count(scenario.server, result.requests.total);
       rounds
         .get(scenario)

@@ -13,18 +13,17 @@ import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
-import autocannon from 'autocannon';
 import { isRecord } from '../lib/guards.js';
 import { lineFramer } from '../local/lineFramer.js';
+import { localStackEnv } from '../test/support/localStack.js';
 import { freePort } from '../test/support/ports.js';
 import { descendants } from '../test/support/processes.js';
+import { BODY, CONNECTIONS, postLoad } from './predictLoad.js';
 import { summarizeFile } from './profile.js';
 import { type BenchResults, report } from './report.js';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
-const CONNECTIONS = 50;
 const FIRST_MODEL_TIMEOUT_MS = Number(process.env.BENCH_FIRST_MODEL_TIMEOUT_S ?? 600) * 1000;
-const BODY = JSON.stringify({ abv: 4.5, target_fg: 1010, target_og: 1044, ebc: 20, srm: 10, ph: 4.4 });
 const PROFILE_DIR = process.env.BENCH_PROFILE;
 const dist = path.resolve(import.meta.dirname, '..');
 const repo = path.resolve(dist, '..');
@@ -88,17 +87,6 @@ function cpuByRole(root: number): Map<string, { pids: number[]; seconds: number 
   return roles;
 }
 
-async function load(url: string, duration: number) {
-  return autocannon({
-    url,
-    connections: CONNECTIONS,
-    duration,
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: BODY,
-  });
-}
-
 /** Polls one prediction a second until the stack serves one (its first model is trained and loaded). */
 async function firstPrediction(baseUrl: string, stack: ChildProcess): Promise<number> {
   const started = Date.now();
@@ -147,28 +135,8 @@ async function trainerIdle(root: number): Promise<number> {
 async function measureStack(): Promise<{ results: BenchResults; serverPid: number | undefined }> {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'brewstream-bench-stack-'));
   const port = await freePort();
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  // Names a caller may have set for itself: the stack derives its own from its data directory.
-  for (const name of [
-    'QUEUE_PREFIX',
-    'KCL_APPLICATION_NAME',
-    'AWS_ENDPOINT_URL_KINESIS',
-    'AWS_ENDPOINT_URL_S3',
-  ])
-    delete env[name];
-  Object.assign(env, {
-    LOCAL_DATA_DIR: dataDir,
-    KINESIS_PORT: String(await freePort()),
-    S3_PORT: String(await freePort()),
-    PORT: String(port),
-    // Nothing answers there, so start.js starts (and stops) a redis-server of its own, as npm start
-    // does on a machine without one: the shared Redis keeps no keys of a data directory now gone.
-    REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
-    // The replay trains the first model; no scheduled tick adds data (and a retrain) during the load.
-    PRODUCER_INTERVAL_S: '3600',
-    LOG_LEVEL: 'info',
-    LOG_PRETTY: 'false',
-  });
+  // The replay trains the first model; no scheduled tick adds data (and a retrain) during the load.
+  const env = await localStackEnv(dataDir, port, { LOG_PRETTY: 'false' });
   if (PROFILE_DIR) {
     await mkdir(PROFILE_DIR, { recursive: true });
     env.NODE_OPTIONS = `${env.NODE_OPTIONS ?? ''} --cpu-prof --cpu-prof-dir=${path.resolve(PROFILE_DIR)}`;
@@ -187,10 +155,10 @@ async function measureStack(): Promise<{ results: BenchResults; serverPid: numbe
       `stack: first prediction after ${firstS.toFixed(1)} s; waiting for the trainer to idle\n`,
     );
     const idleS = await trainerIdle(stack.pid as number);
-    await load(`${baseUrl}/predict`, 1);
+    await postLoad(`${baseUrl}/predict`, 1);
     const before = cpuByRole(stack.pid as number);
     const started = performance.now();
-    const result = await load(`${baseUrl}/predict`, DURATION_S);
+    const result = await postLoad(`${baseUrl}/predict`, DURATION_S);
     const seconds = (performance.now() - started) / 1000;
     const after = cpuByRole(stack.pid as number);
     if (result.errors + result.non2xx + result.timeouts > 0)

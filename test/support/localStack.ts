@@ -61,13 +61,19 @@ const npm = require('node:child_process').spawn('npm', ['start', '--ignore-scrip
 npm.on('exit', (code) => process.exit(code ?? 1));
 `;
 
-export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
-  const ownDir = options.dataDir === undefined;
-  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'brewstream-stack-')));
-  const port = await freePort();
+/**
+ * The environment of an `npm start` of its own: this process's, less the names a test or benchmark
+ * may have set for itself (the stack derives its own from its data directory), with free ports, a
+ * Redis URL nothing answers (start.js then starts a redis-server of its own, so the shared Redis
+ * keeps no keys of a data directory soon gone) and no scheduled producer tick; `extra` on top.
+ */
+export async function localStackEnv(
+  dataDir: string,
+  port: number,
+  extra: Record<string, string> = {},
+): Promise<Record<string, string>> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) if (value !== undefined) env[name] = value;
-  // Names a test process may have set for itself: the stack derives its own unless a test says so.
   for (const name of [
     'QUEUE_PREFIX',
     'KCL_APPLICATION_NAME',
@@ -75,7 +81,7 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     'AWS_ENDPOINT_URL_S3',
   ])
     delete env[name];
-  Object.assign(env, {
+  return Object.assign(env, {
     LOCAL_DATA_DIR: dataDir,
     KINESIS_PORT: String(await freePort()),
     S3_PORT: String(await freePort()),
@@ -83,6 +89,15 @@ export async function startLocalStack(options: LocalStackOptions = {}): Promise<
     REDIS_URL: `redis://127.0.0.1:${await freePort()}`,
     PRODUCER_INTERVAL_S: '3600',
     LOG_LEVEL: 'info',
+    ...extra,
+  });
+}
+
+export async function startLocalStack(options: LocalStackOptions = {}): Promise<LocalStack> {
+  const ownDir = options.dataDir === undefined;
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(os.tmpdir(), 'brewstream-stack-')));
+  const port = await freePort();
+  const env = await localStackEnv(dataDir, port, {
     // New data retrains at once here, as these tests expect; the cadence has its own test.
     RETRAIN_MIN_INTERVAL_S: '0',
     ...options.env,
