@@ -72,10 +72,11 @@ export async function enqueueRetrain(
   if (!created && data.reason !== 'new-data') {
     const waiting = await queue.getJob(id);
     if (waiting) {
-      if (await waiting.isDelayed()) await waiting.promote();
+      // The data first: once promoted, the worker may take the job at any moment.
       const { deferred: _deferred, ...rest } = waiting.data;
       if (_deferred !== undefined || (data.force && !rest.force))
         await waiting.updateData(data.force ? { ...rest, force: true } : rest);
+      if (await waiting.isDelayed()) await waiting.promote();
     }
   }
   return { id, created };

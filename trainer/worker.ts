@@ -29,8 +29,10 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
   const worker = new Worker<RetrainJobData>(
     RETRAIN_QUEUE,
     async (job) => {
-      await releaseRetrainDedup(ctx.queue);
+      // The start is recorded before the deduplication id is released: a new-data retrain asked for
+      // the moment after the release must count its cadence from this start, not the one before.
       await markRetrainStarted(ctx.publisher, ctx.queue, job.processedOn ?? Date.now());
+      await releaseRetrainDedup(ctx.queue);
       logger.info({ jobId: job.id, data: job.data, attempt: job.attemptsMade + 1 }, 'retrain started');
       let lastProgress = 0;
       try {
