@@ -96,6 +96,9 @@ describe('reading champion.json', () => {
         async () => lines.some((l) => l.configurationError === true),
         10_000,
       );
+      // Redis is connected to in the background, and on a busy machine after S3 has answered.
+      const app = server.app;
+      await until('the server connected to Redis', async () => app.redisUp(), 10_000);
       const ready = await server.app.inject({ method: 'GET', url: '/ready' });
       assert.equal(ready.statusCode, 503);
       // /ready also reports its dependencies (docs/design.md "HTTP API"): the registry read failed.
