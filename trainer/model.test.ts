@@ -125,14 +125,14 @@ describe('the IBU-scale losses', () => {
 describe('bagging', () => {
   const row = (abv: number, i: number) => ({ abv, target_og: 1050 + i, target_fg: 1010 });
   // Three recipe groups of sizes 1, 2 and 3 (a group is one ABV/OG/FG).
-  const rows = [row(4, 0), row(5, 1), row(5, 1), row(6, 2), row(6, 2), row(6, 2)];
+  const table = [row(4, 0), row(5, 1), row(5, 1), row(6, 2), row(6, 2), row(6, 2)];
 
   it('draws recipe groups with replacement, each with all its rows, as many draws as groups', () => {
     const seen = new Set<string>();
     for (let seed = 1; seed <= 20; seed += 1) {
-      const sample = bootstrapRows(rows, seededRandom(seed));
+      const sample = bootstrapRows(table, seededRandom(seed));
       const groups = [0, 1, 3].map(
-        (first, g) => sample.filter((i) => rows[i]?.abv === rows[first]?.abv).length / (g + 1),
+        (first, g) => sample.filter((i) => table[i]?.abv === table[first]?.abv).length / (g + 1),
       );
       // Every group comes whole: its row count is a multiple of its size.
       for (const count of groups) assert.ok(Number.isInteger(count), `seed ${seed}: ${sample}`);
@@ -143,6 +143,27 @@ describe('bagging', () => {
       seen.add(sample.join(','));
     }
     assert.ok(seen.size > 3, 'different seeds draw different samples');
-    assert.deepEqual(bootstrapRows(rows, seededRandom(4)), bootstrapRows(rows, seededRandom(4)));
+    assert.deepEqual(bootstrapRows(table, seededRandom(4)), bootstrapRows(table, seededRandom(4)));
+  });
+
+  it('trains bagged, noisy members that repeat for a seed and differ from unbagged ones', async () => {
+    const data = rows(60, 0);
+    // Twelve recipe groups of five rows each.
+    const train = { ...data, rows: Array.from({ length: 60 }, (_, i) => row(4 + (i % 12), i % 12)) };
+    const validation = rows(20, 1000);
+    const config = { ...MODEL_CONFIG, members: 1, bootstrap: true, inputNoise: 0.1 };
+    const options = { seed: 3, maxEpochs: 5, patience: 5, config };
+    const first = await trainModel(tf, train, validation, INPUTS, options);
+    const again = await trainModel(tf, train, validation, INPUTS, options);
+    const plain = await trainModel(tf, train, validation, INPUTS, {
+      ...options,
+      config: { ...MODEL_CONFIG, members: 1 },
+    });
+    const p = predict(first.model, validation.x);
+    assert.deepEqual(predict(again.model, validation.x), p);
+    assert.notDeepEqual(predict(plain.model, validation.x), p);
+    assert.equal(first.parameters.bootstrap, 'recipe groups');
+    for (const m of [first, again, plain]) m.model.dispose();
+    await assert.rejects(trainModel(tf, data, validation, INPUTS, options), /training rows/);
   });
 });
