@@ -7,7 +7,10 @@
 // a reader process, as a container's log driver reads it; every request's line must reach it.
 // The inference log (server/plugins/inferenceLog.ts) is off in both; a third server,
 // `inference_log`, is the quiet one with it on (its defaults, into an S3 stand-in of its own process).
+// Every server serves a network of the shape the trainer serves (MODEL_CONFIG), and each scenario
+// also reports the server's CPU per request (`*_server_cpu_us*`).
 import { fork, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,8 +20,9 @@ import { isRecord } from '../lib/guards.js';
 import { createLogger } from '../lib/logger.js';
 import { loadTf } from '../lib/tfjs.js';
 import { buildApp } from '../server/app.js';
-import { publishModel, tinyModel } from '../test/server/models.js';
+import { metadataFor, PREPROCESSING_2, publishModel } from '../test/server/models.js';
 import { startTestStack } from '../test/support/stack.js';
+import { averaged, buildModel, MODEL_CONFIG, memberSeed } from '../trainer/model.js';
 import { CONNECTIONS, postLoad } from './predictLoad.js';
 import { type BenchResults, report } from './report.js';
 
@@ -61,7 +65,7 @@ const SCENARIOS: Scenario[] = [
  * then cost the server what they cost it in production (serialising and sending), not also
  * the stand-in's work of receiving and storing them on the server's own event loop.
  */
-async function s3StandInProcess(): Promise<{ endpoint: string; stop(): void }> {
+async function s3StandInProcess(): Promise<{ endpoint: string; pid: number | undefined; stop(): void }> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'bench-s3-'));
   const child = spawn(
     process.execPath,
@@ -75,7 +79,25 @@ async function s3StandInProcess(): Promise<{ endpoint: string; stop(): void }> {
     });
     child.once('exit', (code) => reject(new Error(`the S3 stand-in exited with ${code}`)));
   });
-  return { endpoint: `http://127.0.0.1:${port}`, stop: () => child.kill('SIGTERM') };
+  return { endpoint: `http://127.0.0.1:${port}`, pid: child.pid, stop: () => child.kill('SIGTERM') };
+}
+
+/** CPU seconds (user + system) a process has used so far, from Linux's /proc (clock ticks of 10 ms). */
+function processCpu(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // Fields after the command name, which is in parentheses and may hold spaces.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+/**
+ * The server's CPU and its S3 stand-in's (inference_log mode): on a shared 2-core machine the
+ * requests/s of two servers measured in turns move with the neighbours, the CPU each request costs
+ * the server much less, so both are reported.
+ */
+function cpuSeconds(server: number, standIn: number | undefined): { server: number; standIn: number } {
+  return { server: processCpu(server), standIn: processCpu(standIn) };
 }
 
 async function serve(mode: ServerMode): Promise<void> {
@@ -86,7 +108,16 @@ async function serve(mode: ServerMode): Promise<void> {
   });
   const { tf, backend } = await loadTf(stack.config.trainer.backend);
   const s3 = s3Client(stack.config);
-  await publishModel(s3, stack.config.buckets.models, tinyModel(tf, 1));
+  // The network the trainer serves (its shape and size; the weights untrained, which costs the same),
+  // with a recipe-2 preprocessing: what a /predict in production computes, so that the stack
+  // benchmark's ratio to this one is the stack's own cost, not a smaller model's.
+  const inputs = PREPROCESSING_2.features.length;
+  const members = Array.from({ length: MODEL_CONFIG.members }, (_, m) =>
+    buildModel(tf, inputs, memberSeed(1, m)),
+  );
+  await publishModel(s3, stack.config.buckets.models, averaged(tf, inputs, MODEL_CONFIG, members), {
+    metadata: (version) => metadataFor(version, true, PREPROCESSING_2),
+  });
   // Request lines are written at info level either way; only where they go differs.
   const logger =
     mode === 'logged'
@@ -111,7 +142,12 @@ async function serve(mode: ServerMode): Promise<void> {
   while (app.models.version === undefined) await new Promise((resolve) => setTimeout(resolve, 50));
   const address = app.server.address() as { port: number };
   process.send?.({ port: address.port, backend });
-  process.on('message', async () => {
+  process.on('message', async (message) => {
+    // The measuring process asks for this process's CPU time around each turn (see cpuSeconds).
+    if (message === 'cpu') {
+      process.send?.({ cpu: cpuSeconds(process.pid, remoteS3?.pid) });
+      return;
+    }
     await app.close();
     s3.destroy();
     await stack.close();
@@ -151,6 +187,8 @@ interface RunningServer {
   base: string;
   backend: string;
   stop(): Promise<void>;
+  /** CPU seconds used so far by the server process and by its own S3 stand-in (0 without one). */
+  cpu(): Promise<{ server: number; standIn: number }>;
   /** Lines the log reader got, once the server stopped (logged mode). */
   lines?: Promise<{ lines: number; bytes: number }>;
 }
@@ -183,6 +221,16 @@ async function startServerProcess(mode: ServerMode): Promise<RunningServer> {
     base: `http://127.0.0.1:${port}`,
     backend,
     lines,
+    cpu: () =>
+      new Promise((resolve) => {
+        const onMessage = (m: unknown) => {
+          if (!isRecord(m) || !isRecord(m.cpu)) return;
+          child.off('message', onMessage);
+          resolve({ server: Number(m.cpu.server), standIn: Number(m.cpu.standIn) });
+        };
+        child.on('message', onMessage);
+        child.send('cpu');
+      }),
     stop: async () => {
       child.send('stop');
       await new Promise((resolve) => child.once('exit', resolve));
@@ -217,9 +265,19 @@ async function measure(): Promise<void> {
   for (const scenario of scenarios)
     count(scenario.server, (await postLoad(`${serverOf(scenario).base}${scenario.route}`, 1)).requests.total);
   const rounds = new Map(scenarios.map((s) => [s, [] as { rps: number; p50: number; p99: number }[]]));
+  const cpu = new Map(scenarios.map((s) => [s, { server: 0, standIn: 0, requests: 0 }]));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of scenarios) {
-      const result = await postLoad(`${serverOf(scenario).base}${scenario.route}`, DURATION_S / ROUNDS);
+      const server = serverOf(scenario);
+      const before = await server.cpu();
+      const result = await postLoad(`${server.base}${scenario.route}`, DURATION_S / ROUNDS);
+      const after = await server.cpu();
+      const used = cpu.get(scenario);
+      if (used) {
+        used.server += after.server - before.server;
+        used.standIn += after.standIn - before.standIn;
+        used.requests += result.requests.total;
+      }
       count(scenario.server, result.requests.total);
       rounds
         .get(scenario)
@@ -233,6 +291,16 @@ async function measure(): Promise<void> {
     );
     results[`${scenario.name}_p50_ms${scenario.suffix}`] = median(runs.map((r) => r.p50));
     results[`${scenario.name}_p99_ms${scenario.suffix}`] = median(runs.map((r) => r.p99));
+    const used = cpu.get(scenario);
+    if (used && used.requests > 0) {
+      results[`${scenario.name}_server_cpu_us${scenario.suffix}`] = Math.round(
+        (used.server / used.requests) * 1e6,
+      );
+      if (used.standIn > 0)
+        results[`${scenario.name}_s3_stand_in_cpu_us${scenario.suffix}`] = Math.round(
+          (used.standIn / used.requests) * 1e6,
+        );
+    }
   }
   for (const server of servers.values()) {
     results.backend = server.backend;
@@ -252,6 +320,11 @@ async function measure(): Promise<void> {
     ['ratio_logged', ratio(results.predict_rps_logged, results.bare_rps_logged)],
     ['predict_logged_over_quiet', ratio(results.predict_rps_logged, results.predict_rps)],
     ['inference_log_ratio', ratio(results.predict_rps_inference_log, results.predict_rps)],
+    // The same comparison by the server's CPU per request (quiet ÷ with the log), less moved by neighbours.
+    [
+      'inference_log_cpu_ratio',
+      ratio(results.predict_server_cpu_us, results.predict_server_cpu_us_inference_log),
+    ],
   ] as const)
     if (value !== undefined) ratios[key] = value;
   report(

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parsePredictionLogKey } from '../lib/cleanedKeys.js';
-import { BoundedBuffer, flushDue, type LogRow, logObjects, RecentWindow } from './inferenceBuffer.js';
+import { BoundedBuffer, type LogRow, logObjects, RecentWindow, rowsToWrite } from './inferenceBuffer.js';
 
 const row = (seq: number, time: string): LogRow => ({
   seq,
@@ -36,14 +36,23 @@ describe('BoundedBuffer', () => {
   });
 });
 
-describe('flushDue', () => {
+describe('rowsToWrite', () => {
   const options = { flushRows: 10, flushMs: 1000 };
-  test('by size, by age, never with nothing waiting or before a retry time', () => {
-    assert.equal(flushDue({ rows: 0, oldestAtMs: undefined, retryAtMs: 0 }, 5000, options), false);
-    assert.equal(flushDue({ rows: 10, oldestAtMs: 4999, retryAtMs: 0 }, 5000, options), true);
-    assert.equal(flushDue({ rows: 3, oldestAtMs: 4500, retryAtMs: 0 }, 5000, options), false);
-    assert.equal(flushDue({ rows: 3, oldestAtMs: 4000, retryAtMs: 0 }, 5000, options), true);
-    assert.equal(flushDue({ rows: 50, oldestAtMs: 0, retryAtMs: 6000 }, 5000, options), false);
+  test('whole objects by size, every row by age, none with nothing waiting or before a retry time', () => {
+    assert.equal(rowsToWrite({ rows: 0, oldestAtMs: undefined, retryAtMs: 0 }, 5000, options), 0);
+    assert.equal(rowsToWrite({ rows: 10, oldestAtMs: 4999, retryAtMs: 0 }, 5000, options), 10);
+    assert.equal(rowsToWrite({ rows: 3, oldestAtMs: 4500, retryAtMs: 0 }, 5000, options), 0);
+    assert.equal(rowsToWrite({ rows: 3, oldestAtMs: 4000, retryAtMs: 0 }, 5000, options), 3);
+    assert.equal(rowsToWrite({ rows: 50, oldestAtMs: 0, retryAtMs: 6000 }, 5000, options), 0);
+  });
+
+  test('rows that arrived during a write wait for a whole object or their age, not a write of their own', () => {
+    // 10 written; 4 arrived meanwhile, logged 20 ms ago: nothing to write yet.
+    assert.equal(rowsToWrite({ rows: 4, oldestAtMs: 4980, retryAtMs: 0 }, 5000, options), 0);
+    // 27 waiting, the oldest young: two whole objects, the other 7 wait.
+    assert.equal(rowsToWrite({ rows: 27, oldestAtMs: 4900, retryAtMs: 0 }, 5000, options), 20);
+    // The same 27 once the oldest is due by age: all of them.
+    assert.equal(rowsToWrite({ rows: 27, oldestAtMs: 3900, retryAtMs: 0 }, 5000, options), 27);
   });
 });
 

@@ -73,15 +73,21 @@ export interface FlushState {
   retryAtMs: number;
 }
 
-/** Whether to write now: enough rows, or rows old enough, and no failed write just before. */
-export function flushDue(
+/**
+ * How many of the waiting rows to write now (0: none). By size, only whole objects of `flushRows`:
+ * rows that arrive while a write is in flight wait for the next decision, never a write of their
+ * own, so a busy server writes full objects (a flush that wrote "until nothing waits" became a
+ * stream of objects of a few dozen rows under load, each a PUT). By age (the oldest waited
+ * `flushMs`), every waiting row. Nothing with none waiting or before a retry time.
+ */
+export function rowsToWrite(
   state: FlushState,
   nowMs: number,
   options: { flushRows: number; flushMs: number },
-): boolean {
-  if (state.rows === 0 || nowMs < state.retryAtMs) return false;
-  if (state.rows >= options.flushRows) return true;
-  return state.oldestAtMs !== undefined && nowMs - state.oldestAtMs >= options.flushMs;
+): number {
+  if (state.rows === 0 || nowMs < state.retryAtMs) return 0;
+  if (state.oldestAtMs !== undefined && nowMs - state.oldestAtMs >= options.flushMs) return state.rows;
+  return state.rows - (state.rows % options.flushRows);
 }
 
 export interface LogObject {

@@ -13,7 +13,7 @@ import type { Config } from '../../lib/config.js';
 import { type FeatureInput, imputed } from '../../lib/features.js';
 import { putObject } from '../../lib/s3.js';
 import { bitternessOf } from '../bitterness.js';
-import { BoundedBuffer, flushDue, type LogRow, logObjects, RecentWindow } from '../inferenceBuffer.js';
+import { BoundedBuffer, type LogRow, logObjects, RecentWindow, rowsToWrite } from '../inferenceBuffer.js';
 
 export interface InferenceLog {
   /** This process's name in the object keys. */
@@ -34,7 +34,7 @@ export interface InferenceLog {
   readonly dropped: number;
   /** Rows waiting to be written. */
   readonly waiting: number;
-  /** Writes what waits now (what a flush by size or age does). */
+  /** Writes every row waiting now, after any write in flight (what a flush by age or a close does). */
   flush(): Promise<void>;
 }
 
@@ -83,10 +83,12 @@ export default fp(
         );
     };
 
-    /** Writes what waits, one object per flushRows rows and date, until nothing waits or a write fails. */
-    const writeWaiting = async (): Promise<void> => {
-      while (buffer.size > 0) {
-        const rows = buffer.take(flushRows);
+    /** Writes `count` of the oldest waiting rows, one object per flushRows rows and date, until done or a write fails. */
+    const writeWaiting = async (count: number): Promise<void> => {
+      let left = count;
+      while (left > 0 && buffer.size > 0) {
+        const rows = buffer.take(Math.min(flushRows, left));
+        left -= rows.length;
         const objects = logObjects(rows, instance);
         for (const [i, object] of objects.entries()) {
           try {
@@ -105,20 +107,23 @@ export default fp(
       }
     };
 
-    const flush = (): Promise<void> => {
-      flushing ??= writeWaiting().finally(() => {
+    /** Writes `count` rows (by default every row waiting now) unless a write is in flight. */
+    const flush = (count = buffer.size): Promise<void> => {
+      flushing ??= writeWaiting(count).finally(() => {
         flushing = undefined;
       });
       return flushing;
     };
 
     const flushIfDue = () => {
+      if (flushing) return;
       const state = {
         rows: buffer.size,
         oldestAtMs: buffer.oldest && Date.parse(buffer.oldest.time),
         retryAtMs,
       };
-      if (!flushing && flushDue(state, Date.now(), { flushRows, flushMs })) void flush();
+      const count = rowsToWrite(state, Date.now(), { flushRows, flushMs });
+      if (count > 0) void flush(count);
     };
 
     const record: InferenceLog['record'] = (request, reply, rows, ibu, version) => {
@@ -170,7 +175,10 @@ export default fp(
       get waiting() {
         return buffer.size;
       },
-      flush,
+      flush: async () => {
+        await flushing;
+        await flush();
+      },
     } satisfies InferenceLog);
 
     // After the requests in flight are answered (Fastify closes the server first), before the S3
