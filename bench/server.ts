@@ -249,6 +249,31 @@ const median = (values: number[]) => {
 const ratio = (a: unknown, b: unknown) =>
   typeof a === 'number' && typeof b === 'number' ? Math.round((a / b) * 1000) / 1000 : undefined;
 
+/**
+ * Waits until the servers (and their stand-ins) are idle: a turn must not run beside the previous
+ * turn's aftermath (the logged server still writing its backlog of lines to the log reader, a
+ * write of the inference log), which would fall on whichever scenario comes next. Idle is under
+ * 20 ms of CPU in all over 250 ms; at most 5 s.
+ */
+async function settled(servers: RunningServer[]): Promise<void> {
+  const total = async () => {
+    let sum = 0;
+    for (const server of servers) {
+      const { server: s, standIn } = await server.cpu();
+      sum += s + standIn;
+    }
+    return sum;
+  };
+  const deadline = Date.now() + 5000;
+  let last = await total();
+  while (Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = await total();
+    if (now - last < 0.02) return;
+    last = now;
+  }
+}
+
 async function measure(): Promise<void> {
   const wanted = process.env.BENCH_SCENARIOS?.split(',').map((id) => id.trim());
   const scenarios = SCENARIOS.filter((s) => wanted === undefined || wanted.includes(s.id));
@@ -269,6 +294,7 @@ async function measure(): Promise<void> {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of scenarios) {
       const server = serverOf(scenario);
+      await settled([...servers.values()]);
       const before = await server.cpu();
       const result = await postLoad(`${server.base}${scenario.route}`, DURATION_S / ROUNDS);
       const after = await server.cpu();
