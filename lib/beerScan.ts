@@ -45,7 +45,6 @@ function isHex(h: number | undefined): boolean {
 function string(b: Uint8Array, i: number, n: number): number {
   i += 1;
   while (i < n) {
-    // Most of a record's bytes are plain string bytes: one table look-up each.
     const c = b[i] as number;
     if (c === QUOTE) return i + 1;
     if (c === BACKSLASH) {

@@ -1,7 +1,15 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parsePredictionLogKey } from '../lib/cleanedKeys.js';
-import { BoundedBuffer, type LogRow, logObjects, RecentWindow, rowsToWrite } from './inferenceBuffer.js';
+import {
+  BoundedBuffer,
+  type LogRow,
+  loggedLine,
+  logObjects,
+  parseLogged,
+  RecentWindow,
+  rowsToWrite,
+} from './inferenceBuffer.js';
 
 const row = (seq: number, time: string): LogRow => ({
   seq,
@@ -63,7 +71,10 @@ describe('logObjects', () => {
       row(8, '2031-03-01T23:59:59.990Z'),
       row(9, '2031-03-02T00:00:00.010Z'),
     ];
-    const objects = logObjects(rows, 'host-a1b2c3');
+    const objects = logObjects(
+      rows.map((r) => loggedLine(r, 'host-a1b2c3')),
+      'host-a1b2c3',
+    );
     assert.deepEqual(
       objects.map((o) => o.key),
       [
@@ -84,6 +95,13 @@ describe('logObjects', () => {
       ...row(8, '2031-03-01T23:59:59.990Z'),
       instance: 'host-a1b2c3',
     });
+  });
+
+  test('a kept line reads back as the row it was, with its instance', () => {
+    const logged = loggedLine(row(3, '2031-03-01T10:00:00.000Z'), 'host-x');
+    assert.equal(logged.seq, 3);
+    assert.equal(logged.time, '2031-03-01T10:00:00.000Z');
+    assert.deepEqual(parseLogged(logged), { ...row(3, '2031-03-01T10:00:00.000Z'), instance: 'host-x' });
   });
 });
 

@@ -3,6 +3,29 @@
 // window of recent rows kept in memory. The plugin (plugins/inferenceLog.ts) does the I/O.
 import { predictionLogKey } from '../lib/cleanedKeys.js';
 
+/**
+ * One logged row as the log keeps it: its line, serialised when it was logged (a row's numbers and
+ * nested objects would be ~20 heap objects each, which every young-generation collection must copy
+ * while the row waits; one flat string is cheap to keep), and what deciding and naming a write needs.
+ */
+export interface LoggedLine {
+  seq: number;
+  time: string;
+  /** The row with its instance as one JSON object (one JSONL line, no newline). */
+  line: string;
+}
+
+/** A row as the log keeps it, from the row and this process's instance name. */
+export const loggedLine = (row: LogRow, instance: string): LoggedLine => ({
+  seq: row.seq,
+  time: row.time,
+  line: JSON.stringify({ ...row, instance }),
+});
+
+/** A logged line read back (for the window's readers): our own serialisation of a LogRow. */
+export const parseLogged = (logged: LoggedLine): LogRow & { instance: string } =>
+  JSON.parse(logged.line) as LogRow & { instance: string };
+
 /** One logged prediction row: a row of a single or batch request. */
 export interface LogRow {
   /** The instance's row number, from 1 (a gap in an object's range is rows dropped). */
@@ -93,15 +116,15 @@ export function rowsToWrite(
 export interface LogObject {
   key: string;
   body: string;
-  rows: LogRow[];
+  rows: LoggedLine[];
 }
 
 /**
  * The objects a batch of rows (in logging order) becomes: one per UTC date of the rows' times,
  * named by its first and last row numbers; newline-delimited JSON, one row a line.
  */
-export function logObjects(rows: readonly LogRow[], instance: string): LogObject[] {
-  const byDate = new Map<string, LogRow[]>();
+export function logObjects(rows: readonly LoggedLine[], instance: string): LogObject[] {
+  const byDate = new Map<string, LoggedLine[]>();
   for (const row of rows) {
     const dt = row.time.slice(0, 10);
     const list = byDate.get(dt);
@@ -109,8 +132,13 @@ export function logObjects(rows: readonly LogRow[], instance: string): LogObject
     else byDate.set(dt, [row]);
   }
   return [...byDate].map(([dt, list]) => ({
-    key: predictionLogKey(dt, instance, (list[0] as LogRow).seq, (list[list.length - 1] as LogRow).seq),
-    body: list.map((row) => `${JSON.stringify({ ...row, instance })}\n`).join(''),
+    key: predictionLogKey(
+      dt,
+      instance,
+      (list[0] as LoggedLine).seq,
+      (list[list.length - 1] as LoggedLine).seq,
+    ),
+    body: `${list.map((row) => row.line).join('\n')}\n`,
     rows: list,
   }));
 }

@@ -13,7 +13,16 @@ import type { Config } from '../../lib/config.js';
 import { type FeatureInput, imputed } from '../../lib/features.js';
 import { putObject } from '../../lib/s3.js';
 import { bitternessOf } from '../bitterness.js';
-import { BoundedBuffer, type LogRow, logObjects, RecentWindow, rowsToWrite } from '../inferenceBuffer.js';
+import {
+  BoundedBuffer,
+  type LoggedLine,
+  type LogRow,
+  loggedLine,
+  logObjects,
+  parseLogged,
+  RecentWindow,
+  rowsToWrite,
+} from '../inferenceBuffer.js';
 
 export interface InferenceLog {
   /** This process's name in the object keys. */
@@ -68,8 +77,8 @@ export default fp(
     const { enabled, flushRows, flushMs, maxRows, windowRows } = config.inferenceLog;
     const bucket = config.buckets.cleaned;
     const instance = instanceName();
-    const buffer = new BoundedBuffer<LogRow>(maxRows);
-    const recentRows = new RecentWindow<LogRow>(windowRows);
+    const buffer = new BoundedBuffer<LoggedLine>(maxRows);
+    const recentRows = new RecentWindow<LoggedLine>(windowRows);
     const log = app.log.child({ component: 'inference-log' });
     let seq = 0;
     let retryAtMs = 0;
@@ -137,9 +146,9 @@ export default fp(
         const preprocessing = served?.version === version ? served.preprocessing : undefined;
         const first = seq + 1;
         seq += rows.length;
-        const logged = rows.map((inputs, i): LogRow => {
+        const logged = rows.map((inputs, i): LoggedLine => {
           const value = ibu[i] as number;
-          return {
+          const row: LogRow = {
             seq: first + i,
             time,
             requestId: request.id,
@@ -151,6 +160,7 @@ export default fp(
             latencyMs,
             keyDigest,
           };
+          return loggedLine(row, instance);
         });
         for (const row of logged) recentRows.add(row);
         warnDropped(buffer.push(...logged));
@@ -167,8 +177,8 @@ export default fp(
     app.decorate('inferenceLog', {
       instance,
       record,
-      recent: (limit: number) => recentRows.newest(limit),
-      window: () => recentRows.all(),
+      recent: (limit: number) => recentRows.newest(limit).map(parseLogged),
+      window: () => recentRows.all().map(parseLogged),
       get dropped() {
         return buffer.dropped;
       },
