@@ -14,32 +14,14 @@ import { buildDataset } from '../trainer/dataset.js';
 import { MODEL_CONFIG, trainModel } from '../trainer/model.js';
 import { seededRandom } from '../trainer/rng.js';
 import { type BenchValue, report } from './report.js';
-import { type Candidate, crossValidateGrouped } from './trainer/crossValidation.js';
+import { ALL_CANDIDATES, FOLD_SEED, FOLDS, MAX_EPOCHS, PATIENCE } from './trainer/candidates.js';
+import { crossValidateGrouped } from './trainer/crossValidation.js';
 import { qualityReport } from './trainer/quality.js';
 import { scaleResults } from './trainer/scale.js';
 
-const MAX_EPOCHS = Number(process.env.TRAIN_MAX_EPOCHS ?? 300);
-const PATIENCE = Number(process.env.TRAIN_PATIENCE ?? 30);
 const BIG = Number(process.env.BENCH_ROWS ?? 100_000);
 /** Fixed before any figure was seen; BENCH_SEEDS=n takes the first n (for a quick look only). */
 const SEEDS = [1, 2, 3, 4, 5].slice(0, Number(process.env.BENCH_SEEDS ?? 5));
-const FOLD_SEED = 1;
-/**
- * The configurations each fold's inner split chooses between. "huber" is what the trainer serves
- * (trainer/model.ts MODEL_CONFIG); the others differ from it in one setting.
- */
-const ALL_CANDIDATES: Candidate[] = [
-  { name: 'huber', config: MODEL_CONFIG },
-  { name: 'absolute', config: { ...MODEL_CONFIG, loss: 'absolute' } },
-  { name: 'huber-l2-0.003', config: { ...MODEL_CONFIG, l2: 0.003 } },
-  // Wider members (issue 23, part 4): 250-IBU beers that look like ordinary IPAs may need a more
-  // flexible fit than 64-32 gives; with both losses, since the absolute one ignores outliers more.
-  { name: 'huber-128-64', config: { ...MODEL_CONFIG, units: [128, 64] } },
-  { name: 'absolute-128-64', config: { ...MODEL_CONFIG, units: [128, 64], loss: 'absolute' } },
-  // Added after a look at inner-split figures only (docs/design.md): wider members lost there, so
-  // the other direction, a stronger penalty.
-  { name: 'huber-l2-0.03', config: { ...MODEL_CONFIG, l2: 0.03 } },
-];
 const CANDIDATES = ALL_CANDIDATES.filter(
   (c) => !process.env.BENCH_CANDIDATES || process.env.BENCH_CANDIDATES.split(',').includes(c.name),
 );
@@ -83,7 +65,7 @@ const timeTraining = async (data: CleanedRow[]) => {
 const small = await timeTraining(rows);
 const big = BIG > 0 ? await timeTraining(synthetic) : { seconds: Number.NaN, epochs: 0 };
 const grouped = await crossValidateGrouped(tf, rows, {
-  folds: 5,
+  folds: FOLDS,
   foldSeed: FOLD_SEED,
   seeds: SEEDS,
   candidates: CANDIDATES,
@@ -93,8 +75,9 @@ const grouped = await crossValidateGrouped(tf, rows, {
   onProgress: (message) => process.stderr.write(`  grouped CV: ${message}\n`),
 });
 const quality = qualityReport(grouped);
-// The retrain at table size (issue 25), each retrain in a child process of its own.
-const scale = await scaleResults();
+// The retrain at table size (issue 25), each retrain in a child process of its own; BENCH_SCALE=0
+// leaves it out (a run for the quality figures alone, on a machine others are benchmarking on).
+const scale = process.env.BENCH_SCALE === '0' ? {} : await scaleResults();
 const r = (x: number, d = 3) => Math.round(x * 10 ** d) / 10 ** d;
 /** The quality table with every figure to three decimals. */
 const rounded = (value: object): BenchValue =>

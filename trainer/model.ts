@@ -9,15 +9,32 @@
 // epochs; Adam; early stopping on the validation loss, keeping the best epoch's weights. How the
 // configuration is chosen: docs/design.md "Training, evaluation and promotion".
 import type * as TF from '@tensorflow/tfjs';
+import type { FeatureInput } from '../lib/features.js';
 import type { Tf } from '../lib/tfjs.js';
 import { seededRandom, shuffled } from './rng.js';
+import { recipeGroup } from './split.js';
 
 export interface ModelConfig {
   members: number;
   units: [number, number];
-  loss: 'huber' | 'absolute';
+  /**
+   * huber/absolute: on the network's output, standardised log1p(IBU). ibu-absolute, ibu-huber and
+   * sqrt-absolute: the absolute (or Huber) error of IBU (or of its square root), the output mapped back
+   * through the target's transform inside the loss, because the benchmark scores MAE on raw IBU
+   * and the log compresses the bitter beers that carry most of it (issue 23). The network, and
+   * so what is served, is the same whichever loss trained it.
+   */
+  loss: 'huber' | 'absolute' | 'ibu-absolute' | 'sqrt-absolute' | 'ibu-huber';
   l2: number;
   learningRate: number;
+  /** Each member trains on a bootstrap sample of the training recipe groups (bagging). */
+  bootstrap?: boolean;
+  /** Standard deviation of Gaussian noise added to the standardised inputs each epoch. */
+  inputNoise?: number;
+  /** Overrides the batch size that follows the row count (batchSizeFor). */
+  batchSize?: number;
+  /** Overrides the training's early-stopping patience (TrainOptions.patience). */
+  patience?: number;
 }
 
 /** What the trainer serves (and the benchmark's first candidate). */
@@ -35,6 +52,8 @@ export interface TrainOptions {
   maxEpochs: number;
   patience: number;
   config?: ModelConfig;
+  /** The target's transform (lib/features Preprocessing target): needed by the IBU-scale losses. */
+  target?: { mean: number; std: number; hi: number };
   /**
    * Epochs counted over all members: member m's epoch e is m × (its epoch bound) + e, out of
    * `of` (the bound times the members).
@@ -51,7 +70,8 @@ export interface TrainResult {
   parameters: Record<string, number | string>;
 }
 
-type Data = { x: Float32Array; y: Float32Array };
+/** rows: the training rows, whose recipe groups a bootstrap resamples. */
+type Data = { x: Float32Array; y: Float32Array; rows?: readonly FeatureInput[] };
 
 export const memberSeed = (seed: number, member: number) => seed * 100 + 3 * member;
 
@@ -106,7 +126,8 @@ export async function trainModel(
       members.push(
         await trainMember(tf, train, validation, inputs, config, memberSeed(options.seed, m), {
           maxEpochs,
-          patience: options.patience,
+          patience: config.patience ?? options.patience,
+          target: options.target,
           onEpoch: (epoch, loss, valLoss) =>
             options.onEpoch?.(m * maxEpochs + epoch, loss, valLoss, config.members * maxEpochs),
         }),
@@ -130,9 +151,11 @@ export async function trainModel(
         l2: config.l2,
         optimizer: 'adam',
         learningRate: config.learningRate,
-        batchSize: batchSizeFor(train.y.length),
+        batchSize: config.batchSize ?? batchSizeFor(train.y.length),
+        ...(config.bootstrap ? { bootstrap: 'recipe groups' } : {}),
+        ...(config.inputNoise ? { inputNoise: config.inputNoise } : {}),
         maxEpochs,
-        patience: options.patience,
+        patience: config.patience ?? options.patience,
         seed: options.seed,
         bestEpochs: members.map((member) => member.bestEpoch).join(','),
       },
@@ -195,6 +218,46 @@ export function averaged(
   return model;
 }
 
+/**
+ * The loss on the network's output (standardised log1p IBU). The IBU-scale ones map output and
+ * target back to IBU (or its square root) and divide by that map's slope at the mean target, so
+ * the loss stays on the log scale's order and the L2 penalty weighs as much as with the others.
+ * The log is capped one unit above the training range so an early wild output cannot overflow.
+ */
+export function lossFor(tf: Tf, config: ModelConfig, target?: TrainOptions['target']) {
+  if (config.loss === 'huber') return tf.losses.huberLoss;
+  if (config.loss === 'absolute') return tf.losses.absoluteDifference;
+  if (!target) throw new Error(`the ${config.loss} loss needs the target's transform`);
+  const { mean, std, hi } = target;
+  const sqrt = config.loss === 'sqrt-absolute';
+  const slope = sqrt ? (std * Math.exp(mean)) / (2 * Math.sqrt(Math.expm1(mean))) : std * Math.exp(mean);
+  const back = (y: TF.Tensor) => {
+    const ibu = tf.relu(tf.expm1(tf.minimum(tf.add(tf.mul(y, std), mean), hi + 1)));
+    return sqrt ? tf.sqrt(tf.add(ibu, 1e-6)) : ibu;
+  };
+  if (config.loss === 'ibu-huber') {
+    return (yTrue: TF.Tensor, yPred: TF.Tensor) =>
+      tf.tidy(() => tf.losses.huberLoss(tf.div(back(yTrue), slope), tf.div(back(yPred), slope)) as TF.Scalar);
+  }
+  return (yTrue: TF.Tensor, yPred: TF.Tensor) =>
+    tf.tidy(() => tf.div(tf.mean(tf.abs(tf.sub(back(yPred), back(yTrue)))), slope) as TF.Scalar);
+}
+
+/** Row indices of a bootstrap sample of the recipe groups: groups drawn with replacement, each with all its rows. */
+export function bootstrapRows(rows: readonly FeatureInput[], random: () => number): number[] {
+  const byGroup = new Map<string, number[]>();
+  rows.forEach((row, i) => {
+    const key = recipeGroup(row);
+    byGroup.set(key, [...(byGroup.get(key) ?? []), i]);
+  });
+  const groups = [...byGroup.values()];
+  return groups.flatMap(() => groups[Math.floor(random() * groups.length)] as number[]);
+}
+
+/** A standard normal draw (Box–Muller) from the seeded generator. */
+const gaussian = (random: () => number) =>
+  Math.sqrt(-2 * Math.log(1 - random())) * Math.cos(2 * Math.PI * random());
+
 async function trainMember(
   tf: Tf,
   train: Data,
@@ -205,15 +268,20 @@ async function trainMember(
   options: {
     maxEpochs: number;
     patience: number;
+    target?: TrainOptions['target'];
     onEpoch: (epoch: number, loss: number, valLoss: number) => void | Promise<void>;
   },
 ) {
-  const n = train.y.length;
   const model = buildModel(tf, inputs, seed, config);
-  const loss = config.loss === 'huber' ? tf.losses.huberLoss : tf.losses.absoluteDifference;
-  model.compile({ optimizer: tf.train.adam(config.learningRate), loss });
-  const batchSize = batchSizeFor(n);
+  model.compile({ optimizer: tf.train.adam(config.learningRate), loss: lossFor(tf, config, options.target) });
   const random = seededRandom(seed);
+  if (config.bootstrap && !train.rows) throw new Error('a bootstrap needs the training rows');
+  // Drawn from the member's own generator before any shuffle, so a member's sample repeats for a seed.
+  const sample = config.bootstrap
+    ? bootstrapRows(train.rows as FeatureInput[], random)
+    : Array.from({ length: train.y.length }, (_, i) => i);
+  const n = sample.length;
+  const batchSize = config.batchSize ?? batchSizeFor(n);
   const xVal = tf.tensor2d(validation.x, [validation.y.length, inputs]);
   const yVal = tf.tensor2d(validation.y, [validation.y.length, 1]);
   const history: TrainResult['history'] = [];
@@ -224,10 +292,13 @@ async function trainMember(
     const order = shuffled(n, random);
     const xs = new Float32Array(n * inputs);
     const ys = new Float32Array(n);
-    order.forEach((from, to) => {
+    order.forEach((at, to) => {
+      const from = sample[at] as number;
       xs.set(train.x.subarray(from * inputs, (from + 1) * inputs), to * inputs);
       ys[to] = train.y[from] as number;
     });
+    if (config.inputNoise)
+      for (let i = 0; i < xs.length; i += 1) xs[i] = (xs[i] as number) + config.inputNoise * gaussian(random);
     const x = tf.tensor2d(xs, [n, inputs]);
     const y = tf.tensor2d(ys, [n, 1]);
     const fit = await model.fit(x, y, { epochs: 1, batchSize, shuffle: false, verbose: 0 });

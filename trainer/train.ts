@@ -174,6 +174,7 @@ async function train(
     seed: options.seed,
     maxEpochs: options.maxEpochs,
     patience: options.patience,
+    target: data.preprocessing.target,
     onEpoch: (epoch, loss, valLoss, of) => onEpoch?.({ epoch, maxEpochs: of, loss, val_loss: valLoss }),
   });
   return { ...result, baselines: fitBaselines(data.train.rows, data.train.x, inputs) };

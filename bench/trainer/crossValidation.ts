@@ -55,6 +55,7 @@ async function predictWith(tf: Tf, data: Dataset, config: ModelConfig, seed: num
     maxEpochs: options.maxEpochs,
     patience: options.patience,
     config,
+    target: data.preprocessing.target,
   });
   const predicted = Array.from(predictIbu(tf, trained.model, data.test.rows, data.preprocessing));
   trained.model.dispose();
