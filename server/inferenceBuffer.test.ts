@@ -72,7 +72,7 @@ describe('logObjects', () => {
       row(9, '2031-03-02T00:00:00.010Z'),
     ];
     const objects = logObjects(
-      rows.map((r) => loggedLine(r, 'host-a1b2c3')),
+      rows.map((r) => loggedLine({ ...r, instance: 'host-a1b2c3' })),
       'host-a1b2c3',
     );
     assert.deepEqual(
@@ -98,7 +98,7 @@ describe('logObjects', () => {
   });
 
   test('a kept line reads back as the row it was, with its instance', () => {
-    const logged = loggedLine(row(3, '2031-03-01T10:00:00.000Z'), 'host-x');
+    const logged = loggedLine({ ...row(3, '2031-03-01T10:00:00.000Z'), instance: 'host-x' });
     assert.equal(logged.seq, 3);
     assert.equal(logged.time, '2031-03-01T10:00:00.000Z');
     assert.deepEqual(parseLogged(logged), { ...row(3, '2031-03-01T10:00:00.000Z'), instance: 'host-x' });

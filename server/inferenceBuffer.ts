@@ -15,11 +15,11 @@ export interface LoggedLine {
   line: string;
 }
 
-/** A row as the log keeps it, from the row and this process's instance name. */
-export const loggedLine = (row: LogRow, instance: string): LoggedLine => ({
+/** A row as the log keeps it: the row, with this process's instance name, as its line. */
+export const loggedLine = (row: LogRow & { instance: string }): LoggedLine => ({
   seq: row.seq,
   time: row.time,
-  line: JSON.stringify({ ...row, instance }),
+  line: JSON.stringify(row),
 });
 
 /** A logged line read back (for the window's readers): our own serialisation of a LogRow. */

@@ -59,7 +59,10 @@ const RETRY_AFTER_MS = 5000;
 /** The fields a request sent, as it sent them (absent ones stay absent). */
 function sent(row: FeatureInput): Record<string, number | null> {
   const out: Record<string, number | null> = {};
-  for (const [name, value] of Object.entries(row)) if (value !== undefined) out[name] = value;
+  for (const name in row) {
+    const value = row[name as keyof FeatureInput];
+    if (value !== undefined) out[name] = value;
+  }
   return out;
 }
 
@@ -148,7 +151,7 @@ export default fp(
         seq += rows.length;
         const logged = rows.map((inputs, i): LoggedLine => {
           const value = ibu[i] as number;
-          const row: LogRow = {
+          return loggedLine({
             seq: first + i,
             time,
             requestId: request.id,
@@ -159,8 +162,8 @@ export default fp(
             band: bitternessOf(value),
             latencyMs,
             keyDigest,
-          };
-          return loggedLine(row, instance);
+            instance,
+          });
         });
         for (const row of logged) recentRows.add(row);
         warnDropped(buffer.push(...logged));
