@@ -56,8 +56,8 @@ const SCENARIOS: Scenario[] = [
   { id: 'bare', name: 'bare', route: '/bare', server: 'quiet', suffix: '' },
   { id: 'predict', name: 'predict', route: '/predict', server: 'quiet', suffix: '' },
   // The inference log's ratio compares two servers set up alike (each with its own S3 stand-in
-  // process) but for the log: a third and fourth server process were measured slower than the
-  // first even with the log off, so the quiet server is not its baseline.
+  // process) but for the log: a server in that setup was measured 20-40% more CPU per request than
+  // the quiet one with the log off, whichever started first, so the quiet server is not its baseline.
   {
     id: 'predict_inference_log_off',
     name: 'predict',
