@@ -2,6 +2,7 @@
 // waiting for S3, the decision of when to write, the objects a batch of rows becomes, and the
 // window of recent rows kept in memory. The plugin (plugins/inferenceLog.ts) does the I/O.
 import { predictionLogKey } from '../lib/cleanedKeys.js';
+import type { FeatureInput } from '../lib/features.js';
 
 /**
  * One logged row as the log keeps it: its line, serialised when it was logged (a row's numbers and
@@ -15,8 +16,14 @@ export interface LoggedLine {
   line: string;
 }
 
-/** A row as the log keeps it: the row, with this process's instance name, as its line. */
-export const loggedLine = (row: LogRow & { instance: string }): LoggedLine => ({
+/**
+ * A row to log, with this process's instance name. Its inputs are the request's own object: the
+ * line drops fields that are absent (undefined), as LogRow's `inputs` wants, with no copy.
+ */
+export type RowToLog = Omit<LogRow, 'inputs'> & { inputs: FeatureInput; instance: string };
+
+/** A row as the log keeps it: the row as its line. */
+export const loggedLine = (row: RowToLog): LoggedLine => ({
   seq: row.seq,
   time: row.time,
   line: JSON.stringify(row),

@@ -56,16 +56,6 @@ declare module 'fastify' {
 /** A failed write is tried again after this long at most (sooner when the age bound is shorter). */
 const RETRY_AFTER_MS = 5000;
 
-/** The fields a request sent, as it sent them (absent ones stay absent). */
-function sent(row: FeatureInput): Record<string, number | null> {
-  const out: Record<string, number | null> = {};
-  for (const name in row) {
-    const value = row[name as keyof FeatureInput];
-    if (value !== undefined) out[name] = value;
-  }
-  return out;
-}
-
 /** The process's name in keys: the host (a task's, on ECS) and a random part, key-safe. */
 function instanceName(): string {
   const host =
@@ -156,7 +146,7 @@ export default fp(
             time,
             requestId: request.id,
             version,
-            inputs: sent(inputs),
+            inputs,
             features: preprocessing ? imputed(inputs, preprocessing) : null,
             ibu: value,
             band: bitternessOf(value),
