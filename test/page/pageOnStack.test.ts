@@ -61,17 +61,31 @@ test('the page shows the stack live, retrains from its button and predicts from 
     );
 
     // The models: one dot per version listed, and the champion's curves and test split.
-    const before = await api<ModelPage>('/models?limit=100');
+    // Listed again each time: the stack may register another version while the page draws.
     const dots = page.locator('#models-chart g[aria-description="test MAE"] circle');
-    await until('one dot per version', async () => (await dots.count()) === before.models.length, 30_000);
-    const champion = await api<{ history: unknown[]; evaluation: { test: { actual: unknown[] } } }>(
-      '/models/champion',
+    await until(
+      'one dot per version',
+      async () => (await dots.count()) === (await api<ModelPage>('/models?limit=100')).models.length,
+      30_000,
+      250,
     );
-    assert.equal(
-      await page.locator('#scatter-chart g[aria-description="test predictions"] circle').count(),
-      champion.evaluation.test.actual.length,
+    // The champion's charts are drawn after the models chart, once its metadata has arrived: waited
+    // for, not counted at once (on a loaded machine the count read 0 before the draw). The champion
+    // is read again each time, in case the stack promoted another meanwhile.
+    const scatter = page.locator('#scatter-chart g[aria-description="test predictions"] circle');
+    let expected = -1;
+    await until(
+      () => `one dot per test row of the champion (${expected})`,
+      async () => {
+        const champion = await api<{ evaluation: { test: { actual: unknown[] } } }>('/models/champion');
+        expected = champion.evaluation.test.actual.length;
+        return expected > 0 && (await scatter.count()) === expected;
+      },
+      30_000,
+      250,
     );
-    assert.equal(await page.locator('#curves-chart g[aria-description="loss curves"] path').count(), 2);
+    const curves = page.locator('#curves-chart g[aria-description="loss curves"] path');
+    await until('the training and validation loss curves', async () => (await curves.count()) === 2, 30_000);
     await screenshot('page-on-stack');
 
     // The form: the same answer as POST /predict for the same beer.
