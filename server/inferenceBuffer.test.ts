@@ -6,6 +6,7 @@ import {
   type LogRow,
   loggedLine,
   logObjects,
+  ndjson,
   parseLogged,
   RecentWindow,
   rowsToWrite,
@@ -88,13 +89,22 @@ describe('logObjects', () => {
       first: 7,
       last: 8,
     });
-    const lines = objects[0]?.body.split('\n') ?? [];
+    const lines = objects[0]?.body.toString('utf8').split('\n') ?? [];
     assert.equal(lines.length, 3);
     assert.equal(lines[2], '');
     assert.deepEqual(JSON.parse(lines[1] ?? ''), {
       ...row(8, '2031-03-01T23:59:59.990Z'),
       instance: 'host-a1b2c3',
     });
+  });
+
+  test('a body holds each line in UTF-8 and a newline after it, whatever the characters', () => {
+    // Sized by string length instead of bytes, a line with a non-ASCII character would be cut.
+    const lines = ['{"requestId":"naïve-✓"}', '{"requestId":"😀"}', '{}'];
+    const body = ndjson(lines);
+    assert.equal(body.toString('utf8'), '{"requestId":"naïve-✓"}\n{"requestId":"😀"}\n{}\n');
+    assert.equal(body.length, Buffer.byteLength(lines.join('\n')) + 1);
+    assert.equal(ndjson([]).length, 0);
   });
 
   test('a kept line reads back as the row it was, with its instance', () => {
