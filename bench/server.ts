@@ -254,6 +254,13 @@ async function startServerProcess(mode: ServerMode): Promise<RunningServer> {
   };
 }
 
+/** One turn of a scenario's load. */
+interface Turn {
+  rps: number;
+  p50: number;
+  p99: number;
+}
+
 const median = (values: number[]) => {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);
@@ -264,6 +271,16 @@ const median = (values: number[]) => {
 
 const ratio = (a: unknown, b: unknown) =>
   typeof a === 'number' && typeof b === 'number' ? Math.round((a / b) * 1000) / 1000 : undefined;
+
+/**
+ * A ratio of two scenarios' requests/s as the median of their ratios turn by turn (each turn's two
+ * sides run one after the other): a neighbour's burst on a shared machine that falls on one side's
+ * turn moves one of five ratios, where it would move a ratio of means by its whole size.
+ */
+const pairedRatio = (a: Turn[] | undefined, b: Turn[] | undefined) =>
+  a && b && a.length === b.length && a.length > 0
+    ? Math.round(median(a.map((turn, i) => turn.rps / (b[i] as Turn).rps)) * 1000) / 1000
+    : undefined;
 
 /**
  * Waits until the servers (and their stand-ins) are idle: a turn must not run beside the previous
@@ -305,7 +322,7 @@ async function measure(): Promise<void> {
   const count = (mode: ServerMode, n: number) => requests.set(mode, (requests.get(mode) ?? 0) + n);
   for (const scenario of scenarios)
     count(scenario.server, (await postLoad(`${serverOf(scenario).base}${scenario.route}`, 1)).requests.total);
-  const rounds = new Map(scenarios.map((s) => [s, [] as { rps: number; p50: number; p99: number }[]]));
+  const rounds = new Map(scenarios.map((s) => [s, [] as Turn[]]));
   const cpu = new Map(scenarios.map((s) => [s, { server: 0, standIn: 0, requests: 0 }]));
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of scenarios) {
@@ -356,14 +373,21 @@ async function measure(): Promise<void> {
       results.logged_lines = lines;
     }
   }
+  const turns = (id: string) => rounds.get(scenarios.find((s) => s.id === id) as Scenario);
   const ratios: BenchResults = {};
   for (const [key, value] of [
-    ['ratio', ratio(results.predict_rps, results.bare_rps)],
-    ['ratio_logged', ratio(results.predict_rps_logged, results.bare_rps_logged)],
+    ['ratio', pairedRatio(turns('predict'), turns('bare'))],
+    ['ratio_logged', pairedRatio(turns('predict_logged'), turns('bare_logged'))],
     ['predict_logged_over_quiet', ratio(results.predict_rps_logged, results.predict_rps)],
     // With the log on ÷ off: the pair of servers set up alike (the quiet one if the pair's "off" was not run).
     [
       'inference_log_ratio',
+      pairedRatio(turns('predict_inference_log'), turns('predict_inference_log_off') ?? turns('predict')),
+    ],
+    // The same as a ratio of the two sides' mean requests/s, for comparison with runs before the
+    // paired median.
+    [
+      'inference_log_ratio_of_means',
       ratio(results.predict_rps_inference_log, results.predict_rps_inference_log_off ?? results.predict_rps),
     ],
     // The same comparison by the server's CPU per request (off ÷ on), less moved by neighbours.
@@ -386,7 +410,7 @@ async function measure(): Promise<void> {
       target:
         'ratio >= 0.8, predict_p99_ms <= 10; ratio_logged >= 0.8, predict_p99_ms_logged <= 10; inference_log_ratio >= 0.9',
     },
-    `autocannon, ${CONNECTIONS} connections, ${DURATION_S}s per scenario in ${ROUNDS} turns (rps: mean of turns, p50/p99: median of turns); logged: production logger, stdout piped to a reader process`,
+    `autocannon, ${CONNECTIONS} connections, ${DURATION_S}s per scenario in ${ROUNDS} turns (rps: mean of turns, p50/p99: median of turns, ratios: median of the turns' ratios); logged: production logger, stdout piped to a reader process`,
   );
 }
 
