@@ -5,9 +5,9 @@
 // Two servers, one after the other: `quiet` writes its request lines to /dev/null (what the route
 // itself costs), `logged` is production's logging (lib/logger.ts, to stdout) with stdout piped to
 // a reader process, as a container's log driver reads it; every request's line must reach it.
-// The inference log (server/plugins/inferenceLog.ts) is off in both; `inference_log` is the quiet
-// server with it on (its defaults, into an S3 stand-in of its own process), and
-// `inference_log_off` the same server with it off, its baseline (inference_log_ratio).
+// The inference log (server/plugins/inferenceLog.ts) is off in both; `inference_log` is a third,
+// quiet server with its defaults, into an S3 stand-in of its own process, with the log turned on
+// and off between its turns: on ÷ off is inference_log_ratio.
 // Every server serves a network of the shape the trainer serves (MODEL_CONFIG), and each scenario
 // also reports the server's CPU per request (`*_server_cpu_us*`).
 import { fork, spawn } from 'node:child_process';
@@ -31,10 +31,10 @@ const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 /** The measured time of each scenario is split into this many turns, taken in rotation. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 
-type ServerMode = 'quiet' | 'logged' | 'inference_log_off' | 'inference_log';
-const MODES: ServerMode[] = ['quiet', 'logged', 'inference_log_off', 'inference_log'];
-/** The servers with an S3 stand-in of their own process: the inference log's pair, alike but for the log. */
-const withRemoteS3 = (mode: ServerMode) => mode === 'inference_log' || mode === 'inference_log_off';
+type ServerMode = 'quiet' | 'logged' | 'inference_log';
+const MODES: ServerMode[] = ['quiet', 'logged', 'inference_log'];
+/** The server with an S3 stand-in of its own process: the inference log's. */
+const withRemoteS3 = (mode: ServerMode) => mode === 'inference_log';
 
 /**
  * One measured load: `id` names it in BENCH_SCENARIOS; its figures are reported as
@@ -47,6 +47,8 @@ interface Scenario {
   route: string;
   server: ServerMode;
   suffix: string;
+  /** For the inference log's server: the log on or off during this scenario's turns. */
+  inferenceLog?: boolean;
 }
 
 // In turn order: the two sides of each ratio run one after the other (bare and predict, predict and
@@ -55,15 +57,16 @@ interface Scenario {
 const SCENARIOS: Scenario[] = [
   { id: 'bare', name: 'bare', route: '/bare', server: 'quiet', suffix: '' },
   { id: 'predict', name: 'predict', route: '/predict', server: 'quiet', suffix: '' },
-  // The inference log's ratio compares two servers set up alike (each with its own S3 stand-in
-  // process) but for the log: a server in that setup was measured 20-40% more CPU per request than
-  // the quiet one with the log off, whichever started first, so the quiet server is not its baseline.
+  // The inference log's ratio compares one server process with its log turned off and on between
+  // turns: two processes alike but for the log were up to 1.6x apart in CPU per request here (and so
+  // were two runs of the same process), which buried the log's own cost.
   {
     id: 'predict_inference_log_off',
     name: 'predict',
     route: '/predict',
-    server: 'inference_log_off',
+    server: 'inference_log',
     suffix: '_inference_log_off',
+    inferenceLog: false,
   },
   {
     id: 'predict_inference_log',
@@ -71,6 +74,7 @@ const SCENARIOS: Scenario[] = [
     route: '/predict',
     server: 'inference_log',
     suffix: '_inference_log',
+    inferenceLog: true,
   },
   { id: 'predict_logged', name: 'predict', route: '/predict', server: 'logged', suffix: '_logged' },
   { id: 'bare_logged', name: 'bare', route: '/bare', server: 'logged', suffix: '_logged' },
@@ -164,6 +168,12 @@ async function serve(mode: ServerMode): Promise<void> {
       process.send?.({ cpu: cpuSeconds(process.pid, remoteS3?.pid) });
       return;
     }
+    // The log on or off for the next turn: the plugin reads the setting at each prediction.
+    if (isRecord(message) && typeof message.inferenceLog === 'boolean') {
+      stack.config.inferenceLog.enabled = message.inferenceLog;
+      process.send?.({ inferenceLogSet: message.inferenceLog });
+      return;
+    }
     await app.close();
     s3.destroy();
     await stack.close();
@@ -205,6 +215,8 @@ interface RunningServer {
   stop(): Promise<void>;
   /** CPU seconds used so far by the server process and by its own S3 stand-in (0 without one). */
   cpu(): Promise<{ server: number; standIn: number }>;
+  /** Turns the server's inference log on or off. */
+  setInferenceLog(on: boolean): Promise<void>;
   /** Lines the log reader got, once the server stopped (logged mode). */
   lines?: Promise<{ lines: number; bytes: number }>;
 }
@@ -246,6 +258,16 @@ async function startServerProcess(mode: ServerMode): Promise<RunningServer> {
         };
         child.on('message', onMessage);
         child.send('cpu');
+      }),
+    setInferenceLog: (on) =>
+      new Promise((resolve) => {
+        const onMessage = (m: unknown) => {
+          if (!isRecord(m) || m.inferenceLogSet !== on) return;
+          child.off('message', onMessage);
+          resolve();
+        };
+        child.on('message', onMessage);
+        child.send({ inferenceLog: on });
       }),
     stop: async () => {
       child.send('stop');
@@ -327,6 +349,7 @@ async function measure(): Promise<void> {
   for (let round = 0; round < ROUNDS; round += 1) {
     for (const scenario of scenarios) {
       const server = serverOf(scenario);
+      if (scenario.inferenceLog !== undefined) await server.setInferenceLog(scenario.inferenceLog);
       await settled([...servers.values()]);
       const before = await server.cpu();
       const result = await postLoad(`${server.base}${scenario.route}`, DURATION_S / ROUNDS);

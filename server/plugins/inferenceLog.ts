@@ -67,7 +67,10 @@ function instanceName(): string {
 
 export default fp(
   async (app, { config }: { config: Config }) => {
-    const { enabled, flushRows, flushMs, maxRows, windowRows } = config.inferenceLog;
+    // `enabled` is read at each prediction: the server benchmark turns the log off and on in one
+    // process to measure what it costs (bench/server.ts).
+    const settings = config.inferenceLog;
+    const { flushRows, flushMs, maxRows, windowRows } = settings;
     const bucket = config.buckets.cleaned;
     const instance = instanceName();
     const buffer = new BoundedBuffer<LoggedLine>(maxRows);
@@ -129,7 +132,7 @@ export default fp(
     };
 
     const record: InferenceLog['record'] = (request, reply, rows, ibu, version) => {
-      if (!enabled) return;
+      if (!settings.enabled) return;
       try {
         const time = new Date().toISOString();
         const latencyMs = Math.round(reply.elapsedTime * 1000) / 1000;
