@@ -21,6 +21,7 @@ import { decodeCleanedCsv, encodeCleanedCsv } from '../lib/cleanedCsv.js';
 import { createRedis } from '../lib/redis.js';
 import { getObjectText, listObjects } from '../lib/s3.js';
 import { startDaemon } from '../local/kcl-daemon/daemon.js';
+import { niced, TRAINER_NICENESS } from '../local/roles.js';
 import { toEntry } from '../producer/batches.js';
 import { putAll } from '../producer/putRecords.js';
 import { syntheticBeers } from '../producer/sources.js';
@@ -120,6 +121,7 @@ const ceilings = [0, 1, 2].map(() => decodeCeiling(protocolLines)).sort((a, b) =
 const ceiling = ceilings[1] as number;
 process.stderr.write(`decode ceiling: ${ceilings.map((c) => Math.round(c)).join(', ')} records/s\n`);
 
+
 // Part 2: freshness through the daemon.
 const redis = createRedis(redisUrl);
 const freshEnv = {
@@ -198,7 +200,9 @@ async function freshnessAt(rate: number, firstId: number): Promise<{ freshness: 
  */
 async function startTraining() {
   const cwd = await mkdtemp(path.join(os.tmpdir(), 'brewstream-bench-train-'));
-  const child = spawn(process.execPath, [brewstream, 'train'], {
+  // At the niceness `npm start` gives the trainer role (local/roles.ts).
+  const { command, args } = niced(process.execPath, [brewstream, 'train'], TRAINER_NICENESS);
+  const child = spawn(command, args, {
     cwd,
     env: { ...freshEnv, LOG_LEVEL: 'warn' },
     stdio: ['ignore', 'ignore', 'pipe'],

@@ -20,7 +20,7 @@ import { type StandIn, startKinesisStandIn } from './kinesisStandIn.js';
 import { watchLaunchers } from './launcherWatch.js';
 import { namespaceDefaults, namespaceId } from './namespace.js';
 import { ensureRedis } from './redisServer.js';
-import { LOCAL_ROLES } from './roles.js';
+import { LOCAL_ROLES, niced } from './roles.js';
 import { S3RVER_CREDENTIALS, startS3StandIn } from './s3StandIn.js';
 import { ensureStream } from './stream.js';
 import { type Supervisor, supervise } from './supervisor.js';
@@ -92,8 +92,11 @@ async function run(): Promise<void> {
   running.supervisor = supervise(
     roles.map((role) => ({
       name: role.name,
-      command: process.execPath,
-      args: ['--enable-source-maps', path.join(dist, 'bin', 'brewstream.js'), ...role.args],
+      ...niced(
+        process.execPath,
+        ['--enable-source-maps', path.join(dist, 'bin', 'brewstream.js'), ...role.args],
+        role.niceness,
+      ),
       env,
     })),
     (lines) => process.stdout.write(lines),
