@@ -4,7 +4,9 @@
 //     the first call to the checkpoint of the last record; and, in this process, the decode
 //     ceiling of the same protocol lines done naively (parse the message, base64, JSON.parse the
 //     record, select and validate the nine fields, encode CSV; no protocol, no S3): what the
-//     processor reaches of it is ratio_to_ceiling.
+//     processor reaches of it is ratio_to_ceiling. And the protocol's floor: the same lines through
+//     aws-kcl with a processor that does nothing (receiving a 1.3 MB line over a pipe and parsing
+//     it costs more here than the whole ceiling's decode), and the processor's ratio to it.
 //  2. freshness on the local stack: beers put at a steady rate through kinesalite with the local
 //     daemon running; freshness = time from PutRecords to the row's object being listable in S3.
 //     At 200 records/s, at 2,000, and at 2,000 while a training (`brewstream train` on the 100k
@@ -121,6 +123,22 @@ const ceilings = [0, 1, 2].map(() => decodeCeiling(protocolLines)).sort((a, b) =
 const ceiling = ceilings[1] as number;
 process.stderr.write(`decode ceiling: ${ceilings.map((c) => Math.round(c)).join(', ')} records/s\n`);
 
+/**
+ * The same lines through `aws-kcl` with a processor that does nothing (bench/noopProcessor.ts),
+ * timed alike: the protocol's floor, which bounds every aws-kcl processor here. Two runs, the faster.
+ */
+async function protocolFloor(): Promise<number> {
+  const noop = startProcessor('noop', {}, path.join(import.meta.dirname, 'noopProcessor.js'));
+  await noop.call({ action: 'initialize', shardId: 'shardId-000000000000', sequenceNumber: 'TRIM_HORIZON' });
+  const started = performance.now();
+  for (const line of protocolLines) await noop.callLine(line, 'processRecords');
+  const rate = RECORDS / ((performance.now() - started) / 1000);
+  await noop.kill('SIGTERM');
+  return rate;
+}
+const floors = [await protocolFloor(), await protocolFloor()];
+const floor = Math.max(...floors);
+process.stderr.write(`protocol floor (aws-kcl, no-op processor): ${floors.map((c) => Math.round(c)).join(', ')} records/s\n`);
 
 // Part 2: freshness through the daemon.
 const redis = createRedis(redisUrl);
@@ -257,6 +275,9 @@ report(
     records_per_s: Math.round(recordsPerS),
     decode_ceiling_rps: Math.round(ceiling),
     ratio_to_ceiling: Math.round((recordsPerS / ceiling) * 1000) / 1000,
+    protocol_floor_rps: Math.round(floor),
+    protocol_floor_over_ceiling: Math.round((floor / ceiling) * 1000) / 1000,
+    ratio_to_protocol_floor: Math.round((recordsPerS / floor) * 1000) / 1000,
     records: RECORDS,
     mean_record_bytes: Math.round(meanBytes),
     processor_idle_rss_mib: idleMemory.rss,

@@ -28,8 +28,16 @@ export interface ScriptedProcessor {
   kill(signal?: NodeJS.Signals): Promise<void>;
 }
 
-export function startProcessor(name: string, env: Record<string, string>): ScriptedProcessor {
-  const child = spawn(process.execPath, [brewstream, 'processor', name], {
+/**
+ * Starts `brewstream processor <name>`, or, given `script`, that Node script instead (a benchmark's
+ * processor that does nothing).
+ */
+export function startProcessor(
+  name: string,
+  env: Record<string, string>,
+  script?: string,
+): ScriptedProcessor {
+  const child = spawn(process.execPath, script ? [script] : [brewstream, 'processor', name], {
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });
