@@ -22,6 +22,18 @@ describe('batch bookkeeping', () => {
     assert.equal(due({ count: 1, bytes: 1, openedAt: 0 }, bounds, 0, true), 'forced');
   });
 
+  it('meets the age bound at the last call before it would pass, expecting the next one interval away', () => {
+    const opened = { count: 1, bytes: 1, openedAt: 0 };
+    // Calls 200 ms apart: at 799 ms the next call (999) still comes in time; at 800 it would not.
+    assert.equal(due({ ...opened, callIntervalMs: 200 }, bounds, 799), undefined);
+    assert.equal(due({ ...opened, callIntervalMs: 200 }, bounds, 800), 'age');
+    // An interval as long as the bound or longer counts as half of it: no object at every call.
+    assert.equal(due({ ...opened, callIntervalMs: 5000 }, bounds, 499), undefined);
+    assert.equal(due({ ...opened, callIntervalMs: 5000 }, bounds, 500), 'age');
+    // Unknown (the first call): the bound itself.
+    assert.equal(due({ ...opened, callIntervalMs: 0 }, bounds, 999), undefined);
+  });
+
   it('takes up to the record bound when no earlier object starts here', () => {
     assert.deepEqual(cut([b(1n), b(2n), b(3n), b(4n)], 3, undefined), { flush: 3 });
   });

@@ -1,7 +1,7 @@
 // The adapter every brewstream record processor runs under `aws-kcl`: it buffers decoded records
 // per shard, flushes a batch through its sink when a bound is reached (checked on every
 // processRecords call, empty ones included, so an age-bound batch goes out while the stream is
-// quiet), and checkpoints a batch's last sequence number only after the sink has durably written it.
+// quiet; by age at the last call before the bound would pass), and checkpoints a batch's last sequence number only after the sink has durably written it.
 // Shaped like the click-stream sample of amazon-kinesis-client-nodejs, typed and exactly-once even
 // while two processors hold the same shard (docs/design.md "Cleaned objects"): a batch's object is
 // named by its first record and created only if absent; whoever comes second ends its batch where
@@ -73,6 +73,9 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
   let buffer: Buffered<T>[] = [];
   let bytes = 0;
   let openedAt: number | undefined;
+  // When the last processRecords call came, and how long before it the one before came.
+  let lastCallAt: number | undefined;
+  let callIntervalMs = 0;
   let lostShard = false;
   // The existing-object lookup is made once per batch start, not on every poll.
   let alignment: { seq: bigint; end: bigint | undefined } | undefined;
@@ -133,7 +136,10 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
    * as its write. Either way the checkpoint follows, so a checkpoint is always an object's end.
    */
   const flush = async (checkpointer: Checkpointer, force: boolean): Promise<void> => {
-    while (!lostShard && due({ count: buffer.length, bytes, openedAt }, bounds, now(), force)) {
+    while (
+      !lostShard &&
+      due({ count: buffer.length, bytes, openedAt, callIntervalMs }, bounds, now(), force)
+    ) {
       const first = buffer[0] as Buffered<T>;
       if (alignment?.seq !== first.seq) alignment = { seq: first.seq, end: await existingEnd(first) };
       const decision = cut(buffer, bounds.maxRecords, alignment.end);
@@ -193,6 +199,9 @@ export function batchingProcessor<T>(sink: Sink<T>, options: ProcessorOptions): 
     processRecords(input, done) {
       guard(async () => {
         if (lostShard) return;
+        const calledAt = now();
+        if (lastCallAt !== undefined) callIntervalMs = calledAt - lastCallAt;
+        lastCallAt = calledAt;
         for (const record of input.records) {
           const data = Buffer.from(record.data, 'base64');
           buffer.push({
