@@ -138,7 +138,9 @@ async function protocolFloor(): Promise<number> {
 }
 const floors = [await protocolFloor(), await protocolFloor()];
 const floor = Math.max(...floors);
-process.stderr.write(`protocol floor (aws-kcl, no-op processor): ${floors.map((c) => Math.round(c)).join(', ')} records/s\n`);
+process.stderr.write(
+  `protocol floor (aws-kcl, no-op processor): ${floors.map((c) => Math.round(c)).join(', ')} records/s\n`,
+);
 
 // Part 2: freshness through the daemon.
 const redis = createRedis(redisUrl);
