@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import beers from 'punkapi-db' with { type: 'json' };
-import { cleanBeer, cleanRecordData } from './beer.js';
-import { decodeCleanedCsv, encodeCleanedCsv, parseCsv } from './cleanedCsv.js';
+import { type CleanedRow, cleanBeer, cleanRecordData } from './beer.js';
+import { decodeCleanedCsv, encodeCleanedCsv, encodeCleanedCsvBytes, parseCsv } from './cleanedCsv.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
@@ -103,6 +103,17 @@ describe('cleaned CSV', () => {
       return result.row;
     });
     assert.deepEqual(decodeCleanedCsv(encodeCleanedCsv(rows)), rows);
+  });
+
+  it('gives the same CSV as bytes for an S3 body, non-ASCII names included', () => {
+    const rows = (beers as unknown[]).flatMap((beer) => {
+      const result = cleanBeer(beer);
+      return result.ok ? [result.row] : [];
+    });
+    rows.push({ ...(rows[0] as CleanedRow), id: 99_999, name: 'Røde Ærø "Øl", 10°' });
+    const bytes = encodeCleanedCsvBytes(rows);
+    assert.equal(bytes.toString('utf8'), encodeCleanedCsv(rows));
+    assert.deepEqual(decodeCleanedCsv(bytes.toString('utf8')).at(-1), rows.at(-1));
   });
 
   it('rejects a corrupt object with the line and the problem', () => {

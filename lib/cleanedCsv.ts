@@ -1,6 +1,7 @@
 // RFC 4180 CSV for cleaned rows: header line in every object, CRLF line ends, a field quoted only
 // when it holds a comma, quote or line break, null as an empty field, numbers as JavaScript prints them.
 import { CLEANED_COLUMNS, type CleanedRow, cleanBeer, NUMERIC_COLUMNS } from './beer.js';
+import { linesToBuffer } from './lines.js';
 
 const HEADER = CLEANED_COLUMNS.join(',');
 const NEEDS_QUOTES = /[",\r\n]/;
@@ -17,11 +18,19 @@ export const CLEANED_CSV_HEADER = HEADER;
 export const cleanedCsvLine = (row: CleanedRow) =>
   CLEANED_COLUMNS.map((column) => csvField(row[column])).join(',');
 
-export function encodeCleanedCsv(rows: Iterable<CleanedRow>): string {
+function csvLines(rows: Iterable<CleanedRow>): string[] {
   const lines = [HEADER];
   for (const row of rows) lines.push(cleanedCsvLine(row));
-  return `${lines.join('\r\n')}\r\n`;
+  return lines;
 }
+
+export function encodeCleanedCsv(rows: Iterable<CleanedRow>): string {
+  return `${csvLines(rows).join('\r\n')}\r\n`;
+}
+
+/** The same CSV as UTF-8 bytes, for an S3 body (lib/lines.ts says why not the string). */
+export const encodeCleanedCsvBytes = (rows: Iterable<CleanedRow>): Buffer =>
+  linesToBuffer(csvLines(rows), '\r\n');
 
 /**
  * Splits RFC 4180 text into records of fields (blank lines skipped). Throws on an unterminated

@@ -6,7 +6,6 @@ import {
   type LogRow,
   loggedLine,
   logObjects,
-  ndjson,
   parseLogged,
   RecentWindow,
   rowsToWrite,
@@ -96,15 +95,6 @@ describe('logObjects', () => {
       ...row(8, '2031-03-01T23:59:59.990Z'),
       instance: 'host-a1b2c3',
     });
-  });
-
-  test('a body holds each line in UTF-8 and a newline after it, whatever the characters', () => {
-    // Sized by string length instead of bytes, a line with a non-ASCII character would be cut.
-    const lines = ['{"requestId":"naïve-✓"}', '{"requestId":"😀"}', '{}'];
-    const body = ndjson(lines);
-    assert.equal(body.toString('utf8'), '{"requestId":"naïve-✓"}\n{"requestId":"😀"}\n{}\n');
-    assert.equal(body.length, Buffer.byteLength(lines.join('\n')) + 1);
-    assert.equal(ndjson([]).length, 0);
   });
 
   test('a kept line reads back as the row it was, with its instance', () => {

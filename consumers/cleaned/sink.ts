@@ -4,7 +4,7 @@
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { KclRecord } from 'aws-kcl';
 import type { CleanedRow } from '../../lib/beer.js';
-import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
+import { encodeCleanedCsvBytes } from '../../lib/cleanedCsv.js';
 import { deadLetterKey, rowsFolder, rowsKey, rowsObjectAt } from '../../lib/cleanedKeys.js';
 import type { Logger } from '../../lib/logger.js';
 import { headMetadata, inParallel, listObjects, putObject, putObjectIfAbsent } from '../../lib/s3.js';
@@ -82,7 +82,7 @@ export function cleanedSink(options: CleanedSinkOptions): Sink<CleanedItem> {
         s3,
         bucket,
         rowsKey(dtOf(first.arrival), shardId, first.sequenceNumber),
-        encodeCleanedCsv(rows),
+        encodeCleanedCsvBytes(rows),
         'text/csv',
         { [LAST_SEQUENCE_NUMBER]: last.sequenceNumber },
       );
