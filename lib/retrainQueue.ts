@@ -57,7 +57,12 @@ export async function enqueueRetrain(
   const waitingId = await queue.getDeduplicationJobId(RETRAIN_DEDUP_ID);
   let delay = 0;
   let job: RetrainJobData = data;
-  if (data.reason === 'new-data' && cadence && waitingId == null) {
+  // The cadence is read even when a retrain waits: the worker may take that one and release its
+  // deduplication id before the add below, which then creates a job; judged on "none waited" alone,
+  // that job ran at once, right after the one that had just started (seen 62 ms apart in CI). The
+  // worker records a start before it releases the id, so only both of its writes falling between
+  // this read and the add still slip through.
+  if (data.reason === 'new-data' && cadence) {
     const now = Date.now();
     const last = await lastRetrainStart(cadence.redis, queue);
     delay = newDataDelay(now, last, cadence.minIntervalMs);
