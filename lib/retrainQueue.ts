@@ -59,9 +59,9 @@ export async function enqueueRetrain(
   let job: RetrainJobData = data;
   // The cadence is read even when a retrain waits: the worker may take that one and release its
   // deduplication id before the add below, which then creates a job; judged on "none waited" alone,
-  // that job ran at once, right after the one that had just started (seen 62 ms apart in CI). The
-  // worker records a start before it releases the id, so only both of its writes falling between
-  // this read and the add still slip through.
+  // that job ran at once, right after the one that had just started (seen 62 ms apart in CI). What
+  // can still slip through (both of the worker's writes between this read and the add) the worker
+  // catches as the job starts (`cadenceWait`).
   if (data.reason === 'new-data' && cadence) {
     const now = Date.now();
     const last = await lastRetrainStart(cadence.redis, queue);
@@ -77,14 +77,34 @@ export async function enqueueRetrain(
   if (!created && data.reason !== 'new-data') {
     const waiting = await queue.getJob(id);
     if (waiting) {
-      // The data first: once promoted, the worker may take the job at any moment.
+      // The data first: once promoted, the worker may take the job at any moment. It becomes the
+      // joiner's retrain (its reason), so the worker's cadence check as it starts lets it run.
       const { deferred: _deferred, ...rest } = waiting.data;
-      if (_deferred !== undefined || (data.force && !rest.force))
-        await waiting.updateData(data.force ? { ...rest, force: true } : rest);
+      if (_deferred !== undefined || rest.reason !== data.reason || (data.force && !rest.force))
+        await waiting.updateData({ ...rest, reason: data.reason, ...(data.force ? { force: true } : {}) });
       if (await waiting.isDelayed()) await waiting.promote();
     }
   }
   return { id, created };
+}
+
+/**
+ * How long a job the worker has just taken must still wait for the cadence (0: run it), with the
+ * note it then carries. Only a new-data job, not forced, with a positive interval can wait.
+ */
+export async function cadenceWait(
+  redis: Redis,
+  queue: RetrainQueue,
+  data: RetrainJobData,
+  minIntervalMs: number,
+  now = Date.now(),
+): Promise<{ waitMs: number; deferred?: string }> {
+  if (data.reason !== 'new-data' || data.force || minIntervalMs <= 0) return { waitMs: 0 };
+  const last = await lastRetrainStart(redis, queue);
+  const waitMs = newDataDelay(now, last, minIntervalMs);
+  return waitMs > 0 && last !== undefined
+    ? { waitMs, deferred: deferralNote(last, minIntervalMs) }
+    : { waitMs: 0 };
 }
 
 /** When the last retrain started (ms), as the worker recorded it; undefined before the first. */

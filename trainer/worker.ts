@@ -4,13 +4,18 @@
 // retrying cannot help (lib/errors.ts: bad data, a corrupt object, access denied); the champion is
 // never touched by a failed or worse model.
 import type { S3Client } from '@aws-sdk/client-s3';
-import { UnrecoverableError, Worker } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Config } from '../lib/config.js';
 import { isRetryable, NotEnoughDataError } from '../lib/errors.js';
 import type { Logger } from '../lib/logger.js';
 import { RETRAIN_QUEUE, type RetrainJobData } from '../lib/redis.js';
-import { markRetrainStarted, type RetrainQueue, releaseRetrainDedup } from '../lib/retrainQueue.js';
+import {
+  cadenceWait,
+  markRetrainStarted,
+  type RetrainQueue,
+  releaseRetrainDedup,
+} from '../lib/retrainQueue.js';
 import { failureKind } from './failure.js';
 import { runTraining } from './train.js';
 
@@ -28,7 +33,17 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
   const { config, logger } = ctx;
   const worker = new Worker<RetrainJobData>(
     RETRAIN_QUEUE,
-    async (job) => {
+    async (job, token) => {
+      // The cadence, checked again as a new-data job starts (a request racing the previous job's
+      // start can add one with no delay): one that comes too soon goes back to wait, still holding
+      // the deduplication id, so later batches join it.
+      const wait = await cadenceWait(ctx.publisher, ctx.queue, job.data, config.trainer.minIntervalS * 1000);
+      if (wait.waitMs > 0) {
+        await job.updateData({ ...job.data, deferred: wait.deferred });
+        await job.moveToDelayed(Date.now() + wait.waitMs, token);
+        logger.info({ jobId: job.id, waitMs: wait.waitMs }, 'retrain deferred as it started: the cadence');
+        throw new DelayedError();
+      }
       // The start is recorded before the deduplication id is released: a new-data retrain asked for
       // the moment after the release must count its cadence from this start, not the one before.
       await markRetrainStarted(ctx.publisher, ctx.queue, job.processedOn ?? Date.now());

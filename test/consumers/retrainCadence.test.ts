@@ -12,7 +12,14 @@ import { s3Client } from '../../lib/aws.js';
 import { cleanBeer } from '../../lib/beer.js';
 import { encodeCleanedCsv } from '../../lib/cleanedCsv.js';
 import { createBlockingRedis, createRedis, RETRAIN_QUEUE, type RetrainJobData } from '../../lib/redis.js';
-import { enqueueRetrain, lastRetrainStart, retrainQueue } from '../../lib/retrainQueue.js';
+import {
+  enqueueRetrain,
+  lastRetrainStart,
+  markRetrainStarted,
+  RETRAIN_DEDUP_ID,
+  releaseRetrainDedup,
+  retrainQueue,
+} from '../../lib/retrainQueue.js';
 import { putObject } from '../../lib/s3.js';
 import { startWorker } from '../../trainer/worker.js';
 import { capturingLogger } from '../support/capture.js';
@@ -150,5 +157,34 @@ describe('retrain cadence', () => {
       next.processedOn - forcedAt >= INTERVAL_S * 1000,
       `the next retrain started ${next.processedOn - forcedAt} ms after the forced one`,
     );
+  });
+
+  it('a new-data job that reaches the worker too soon after a start waits there for the cadence', async () => {
+    clearInterval(stream);
+    await waitFor(
+      'an idle queue',
+      async () => (await queue.getActiveCount()) + (await queue.getWaitingCount()),
+      (n) => n === 0,
+      120_000,
+    );
+    await queue.drain(true);
+    await releaseRetrainDedup(queue);
+    // What a request racing a job's start can leave: a start just recorded, and a new-data job
+    // added with no delay.
+    const startedAt = Date.now();
+    await markRetrainStarted(redis, queue, startedAt);
+    const added = await queue.add(
+      'retrain',
+      { reason: 'new-data', rows: 1 },
+      { deduplication: { id: RETRAIN_DEDUP_ID } },
+    );
+    await added.waitUntilFinished(events, 60_000);
+    const done = await queue.getJob(added.id as string);
+    assert.ok(done?.processedOn !== undefined);
+    assert.ok(
+      done.processedOn >= startedAt + INTERVAL_S * 1000,
+      `it started ${done.processedOn - startedAt} ms after the recorded start`,
+    );
+    assert.match(done.data.deferred ?? '', /^deferred: new data retrains at most once every 4 s/);
   });
 });
