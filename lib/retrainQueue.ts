@@ -63,11 +63,9 @@ export async function enqueueRetrain(
   // can still slip through (both of the worker's writes between this read and the add) the worker
   // catches as the job starts (`cadenceWait`).
   if (data.reason === 'new-data' && cadence) {
-    const now = Date.now();
-    const last = await lastRetrainStart(cadence.redis, queue);
-    delay = newDataDelay(now, last, cadence.minIntervalMs);
-    if (delay > 0 && last !== undefined)
-      job = { ...data, deferred: deferralNote(last, cadence.minIntervalMs) };
+    const wait = await cadenceWait(cadence.redis, queue, cadence.minIntervalMs);
+    delay = wait.waitMs;
+    if (wait.deferred !== undefined) job = { ...data, deferred: wait.deferred };
   }
   const added = await queue.add('retrain', job, { deduplication: { id: RETRAIN_DEDUP_ID }, delay });
   const id = added.id ?? waitingId ?? '';
@@ -89,17 +87,16 @@ export async function enqueueRetrain(
 }
 
 /**
- * How long a job the worker has just taken must still wait for the cadence (0: run it), with the
- * note it then carries. Only a new-data job, not forced, with a positive interval can wait.
+ * How long a new-data retrain must wait for the cadence from now (0: none), with the note it then
+ * carries: what a request's add is delayed by, and what the worker checks again as such a job starts.
  */
 export async function cadenceWait(
   redis: Redis,
   queue: RetrainQueue,
-  data: RetrainJobData,
   minIntervalMs: number,
   now = Date.now(),
 ): Promise<{ waitMs: number; deferred?: string }> {
-  if (data.reason !== 'new-data' || data.force || minIntervalMs <= 0) return { waitMs: 0 };
+  if (minIntervalMs <= 0) return { waitMs: 0 };
   const last = await lastRetrainStart(redis, queue);
   const waitMs = newDataDelay(now, last, minIntervalMs);
   return waitMs > 0 && last !== undefined

@@ -34,10 +34,13 @@ export function startWorker(ctx: WorkerContext): Worker<RetrainJobData> {
   const worker = new Worker<RetrainJobData>(
     RETRAIN_QUEUE,
     async (job, token) => {
-      // The cadence, checked again as a new-data job starts (a request racing the previous job's
-      // start can add one with no delay): one that comes too soon goes back to wait, still holding
-      // the deduplication id, so later batches join it.
-      const wait = await cadenceWait(ctx.publisher, ctx.queue, job.data, config.trainer.minIntervalS * 1000);
+      // The cadence, checked again as a new-data job (not forced) starts (a request racing the
+      // previous job's start can add one with no delay): one that comes too soon goes back to wait,
+      // still holding the deduplication id, so later batches join it.
+      const wait =
+        job.data.reason === 'new-data' && !job.data.force
+          ? await cadenceWait(ctx.publisher, ctx.queue, config.trainer.minIntervalS * 1000)
+          : { waitMs: 0 };
       if (wait.waitMs > 0) {
         await job.updateData({ ...job.data, deferred: wait.deferred });
         await job.moveToDelayed(Date.now() + wait.waitMs, token);
