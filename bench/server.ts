@@ -402,7 +402,7 @@ async function measure(): Promise<void> {
     ['ratio', pairedRatio(turns('predict'), turns('bare'))],
     ['ratio_logged', pairedRatio(turns('predict_logged'), turns('bare_logged'))],
     ['predict_logged_over_quiet', ratio(results.predict_rps_logged, results.predict_rps)],
-    // With the log on ÷ off: the pair of servers set up alike (the quiet one if the pair's "off" was not run).
+    // With the log on ÷ off in the same server process (the quiet server if "off" was not run).
     [
       'inference_log_ratio',
       pairedRatio(turns('predict_inference_log'), turns('predict_inference_log_off') ?? turns('predict')),

@@ -1,7 +1,8 @@
 // The adapter every brewstream record processor runs under `aws-kcl`: it buffers decoded records
 // per shard, flushes a batch through its sink when a bound is reached (checked on every
 // processRecords call, empty ones included, so an age-bound batch goes out while the stream is
-// quiet; by age at the last call before the bound would pass), and checkpoints a batch's last sequence number only after the sink has durably written it.
+// quiet; by age at the last call before the bound would pass), and checkpoints a batch's last
+// sequence number only after the sink has durably written it.
 // Shaped like the click-stream sample of amazon-kinesis-client-nodejs, typed and exactly-once even
 // while two processors hold the same shard (docs/design.md "Cleaned objects"): a batch's object is
 // named by its first record and created only if absent; whoever comes second ends its batch where
