@@ -6,6 +6,7 @@
 // each of the initialisation seeds fixed below, against the three baselines on the same folds,
 // with bootstrap intervals over groups (bench/trainer/quality.ts). Protocol: docs/design.md
 // "Training, evaluation and promotion".
+import { writeFileSync } from 'node:fs';
 import beers from 'punkapi-db' with { type: 'json' };
 import { type CleanedRow, cleanBeer, NUMERIC_COLUMNS } from '../lib/beer.js';
 import { loadConfig } from '../lib/config.js';
@@ -16,8 +17,10 @@ import { seededRandom } from '../trainer/rng.js';
 import { type BenchValue, report } from './report.js';
 import { ALL_CANDIDATES, FOLD_SEED, FOLDS, MAX_EPOCHS, PATIENCE } from './trainer/candidates.js';
 import { crossValidateGrouped } from './trainer/crossValidation.js';
+import { foldTableCsv } from './trainer/foldTable.js';
 import { qualityReport } from './trainer/quality.js';
 import { scaleResults } from './trainer/scale.js';
+import { compareWithTrees, treeFamilies } from './trainer/treeReference.js';
 
 const BIG = Number(process.env.BENCH_ROWS ?? 100_000);
 /** Fixed before any figure was seen; BENCH_SEEDS=n takes the first n (for a quick look only). */
@@ -75,6 +78,25 @@ const grouped = await crossValidateGrouped(tf, rows, {
   onProgress: (message) => process.stderr.write(`  grouped CV: ${message}\n`),
 });
 const quality = qualityReport(grouped);
+// The trees on exactly these folds (bench/trainer/trees.py, scikit-learn), paired with the model row
+// by row; BENCH_TREES=0 leaves them out, BENCH_FOLDS_CSV=<file> keeps the fold table for a
+// replication of one's own.
+const foldTable = foldTableCsv(grouped, FOLD_SEED);
+if (process.env.BENCH_FOLDS_CSV) writeFileSync(process.env.BENCH_FOLDS_CSV, foldTable);
+const trees =
+  process.env.BENCH_TREES === '0'
+    ? { unavailable: 'left out (BENCH_TREES=0)' }
+    : await treeFamilies(foldTable);
+const modelErrors = grouped.actual.map(
+  (a, i) =>
+    grouped.predictions.model.reduce((sum, run) => sum + Math.abs((run[i] as number) - a), 0) /
+    grouped.predictions.model.length,
+);
+const treeComparison =
+  'families' in trees ? compareWithTrees(modelErrors, grouped.groups, trees.families) : undefined;
+const bestTree = treeComparison
+  ? Object.entries(treeComparison).sort(([, a], [, b]) => a.mae - b.mae)[0]
+  : undefined;
 // The retrain at table size (issue 25), each retrain in a child process of its own; BENCH_SCALE=0
 // leaves it out (a run for the quality figures alone, on a machine others are benchmarking on).
 const scale = process.env.BENCH_SCALE === '0' ? {} : await scaleResults();
@@ -111,6 +133,13 @@ process.stderr.write(
     ...grouped.selection.map(
       (s) => `  fold ${s.fold + 1}: chose ${s.chosen} ${JSON.stringify(rounded(s.innerMae))}`,
     ),
+    treeComparison
+      ? 'tree ensembles on the same folds (bench/trainer/trees.py; setting chosen per fold on the inner split, fitted on training and validation rows, seeds 1-5):'
+      : `tree ensembles: ${'unavailable' in trees ? trees.unavailable : ''}`,
+    ...Object.entries(treeComparison ?? {}).map(
+      ([name, t]) =>
+        `  ${name.padEnd(24)} MAE ${r(t.mae, 2)}; model - it ${r(t.modelMinusTree.value, 2)} ${ci(t.modelMinusTree.ci95)}`,
+    ),
     '',
   ].join('\n'),
 );
@@ -138,6 +167,15 @@ report(
     cv_grouped_seeds: grouped.seeds,
     cv_grouped_selection: rounded(grouped.selection),
     cv_grouped_quality: rounded(quality),
+    cv_grouped_trees: treeComparison
+      ? rounded(treeComparison)
+      : 'unavailable' in trees
+        ? trees.unavailable
+        : null,
+    cv_grouped_best_tree: bestTree ? bestTree[0] : null,
+    cv_grouped_mae_best_tree: bestTree ? r(bestTree[1].mae) : null,
+    cv_grouped_diff_vs_best_tree: bestTree ? r(bestTree[1].modelMinusTree.value) : null,
+    cv_grouped_diff_vs_best_tree_ci95: bestTree ? bestTree[1].modelMinusTree.ci95.map((x) => r(x)) : null,
   },
   `${MODEL_CONFIG.members} × 64-32 MLP ensemble (trainer/model.ts); max ${MAX_EPOCHS} epochs, patience ${PATIENCE}; 5-fold CV by recipe group (fold seed ${FOLD_SEED}), configuration chosen per fold on an inner split among ${CANDIDATES.map((c) => c.name).join(', ')}, initialisation seeds ${SEEDS.join(',')}, on the 325 beers`,
 );
