@@ -18,7 +18,7 @@ import { type BenchValue, report } from './report.js';
 import { ALL_CANDIDATES, FOLD_SEED, FOLDS, MAX_EPOCHS, PATIENCE } from './trainer/candidates.js';
 import { crossValidateGrouped } from './trainer/crossValidation.js';
 import { foldTableCsv } from './trainer/foldTable.js';
-import { qualityReport } from './trainer/quality.js';
+import { qualityReport, rowErrors } from './trainer/quality.js';
 import { scaleResults } from './trainer/scale.js';
 import { compareWithTrees, treeFamilies } from './trainer/treeReference.js';
 
@@ -87,11 +87,7 @@ const trees =
   process.env.BENCH_TREES === '0'
     ? { unavailable: 'left out (BENCH_TREES=0)' }
     : await treeFamilies(foldTable);
-const modelErrors = grouped.actual.map(
-  (a, i) =>
-    grouped.predictions.model.reduce((sum, run) => sum + Math.abs((run[i] as number) - a), 0) /
-    grouped.predictions.model.length,
-);
+const modelErrors = rowErrors(grouped.actual, grouped.predictions.model, (p, a) => Math.abs(p - a));
 const treeComparison =
   'families' in trees ? compareWithTrees(modelErrors, grouped.groups, trees.families) : undefined;
 const bestTree = treeComparison

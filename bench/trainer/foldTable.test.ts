@@ -34,7 +34,7 @@ describe('the fold table', () => {
   it('names every column, the seeds and baselines included', () => {
     assert.equal(
       header,
-      'id,fold,inner_test,group,abv,target_og,target_fg,ebc,srm,ph,ibu,model_seed_1,model_seed_2,median,physics,linear',
+      'id,fold,inner_test,group,abv,target_fg,target_og,ebc,srm,ph,ibu,model_seed_1,model_seed_2,median,physics,linear',
     );
     assert.equal(lines.length, 2);
   });
@@ -45,8 +45,8 @@ describe('the fold table', () => {
     assert.deepEqual(second.slice(3), [
       '"[6.5,1065,1010]"',
       '6.5',
-      '1065',
       '1010',
+      '1065',
       '20',
       '10',
       '',

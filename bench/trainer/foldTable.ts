@@ -3,23 +3,21 @@
 // each scored row's id, outer fold, whether its group is in the inner test (innerSplitOf), recipe
 // group, inputs after the data fixes (empty when missing), IBU, the tfjs model's out-of-fold
 // prediction with each seed and each baseline's. Pure.
-import { fixInputs } from '../../lib/features.js';
+import { FEATURES, fixInputs } from '../../lib/features.js';
+import { BASELINES } from '../../trainer/baselines.js';
 import type { GroupedCrossValidation } from './crossValidation.js';
 import { groupFoldOf, innerSplitOf } from './folds.js';
 
-const INPUTS = ['abv', 'target_og', 'target_fg', 'ebc', 'srm', 'ph'] as const;
-
 export function foldTableCsv(cv: GroupedCrossValidation, foldSeed: number): string {
-  const baselines = ['median', 'physics', 'linear'] as const;
   const header = [
     'id',
     'fold',
     'inner_test',
     'group',
-    ...INPUTS,
+    ...FEATURES,
     'ibu',
     ...cv.seeds.map((seed) => `model_seed_${seed}`),
-    ...baselines,
+    ...BASELINES,
   ];
   const lines = cv.rows.map((row, i) => {
     const fixed = fixInputs(row);
@@ -29,10 +27,10 @@ export function foldTableCsv(cv: GroupedCrossValidation, foldSeed: number): stri
       innerSplitOf(row, cv.folds, foldSeed) === 'test',
       // A group key is a JSON array: quoted, since it holds commas.
       `"${cv.groups[i]}"`,
-      ...INPUTS.map((input) => fixed[input] ?? ''),
+      ...FEATURES.map((input) => fixed[input] ?? ''),
       cv.actual[i],
       ...cv.predictions.model.map((run) => run[i]),
-      ...baselines.map((b) => cv.predictions[b][0]?.[i]),
+      ...BASELINES.map((b) => cv.predictions[b][0]?.[i]),
     ].join(',');
   });
   return `${[header.join(','), ...lines].join('\n')}\n`;

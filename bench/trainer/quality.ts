@@ -42,7 +42,7 @@ interface Input {
 const log1p = (x: number) => Math.log1p(Math.max(x, 0));
 
 /** Each row's error averaged over the seeds, so a row counts once whatever the number of seeds. */
-function rowErrors(actual: number[], runs: number[][], f: (p: number, a: number) => number): number[] {
+export function rowErrors(actual: number[], runs: number[][], f: (p: number, a: number) => number): number[] {
   return actual.map((a, i) => runs.reduce((sum, run) => sum + f(run[i] as number, a), 0) / runs.length);
 }
 

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Type } from 'typebox';
+import { type Static, Type } from 'typebox';
 import { documentReader } from '../../lib/document.js';
 import { bootstrapInterval, clustersOf } from '../../trainer/bootstrap.js';
 import type { Estimate } from './quality.js';
@@ -27,6 +27,8 @@ const treesOutput = Type.Object({
   ),
 });
 const readTrees = documentReader(treesOutput);
+/** Per family: the setting each fold chose and each row's seed-averaged error. */
+export type TreeFamilies = Static<typeof treesOutput>['families'];
 
 /** The first of BENCH_PYTHON, Debian's python3 and the python3 on PATH that imports scikit-learn. */
 export function pythonWithSklearn(): string | undefined {
@@ -52,7 +54,7 @@ export interface TreeFamily {
 export function compareWithTrees(
   modelErrors: readonly number[],
   groups: readonly string[],
-  families: Record<string, { chosen: Array<Array<number | string>>; errors: number[] }>,
+  families: TreeFamilies,
 ): Record<string, TreeFamily> {
   const clusters = clustersOf(groups);
   const all = modelErrors.map((_, i) => i);
@@ -78,13 +80,10 @@ export function compareWithTrees(
   );
 }
 
-/** Runs trees.py on the fold table (its progress to stderr); undefined, with why, when it cannot run. */
+/** Runs trees.py on the fold table (its progress to stderr), or says why it cannot run. */
 export async function treeFamilies(
   foldTable: string,
-): Promise<
-  | { families: Record<string, { chosen: Array<Array<number | string>>; errors: number[] }> }
-  | { unavailable: string }
-> {
+): Promise<{ families: TreeFamilies } | { unavailable: string }> {
   const python = pythonWithSklearn();
   if (!python) return { unavailable: 'no python3 that imports scikit-learn (scripts/ensure-sklearn.sh)' };
   const dir = mkdtempSync(path.join(tmpdir(), 'brewstream-trees-'));
